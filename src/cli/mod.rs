@@ -1,0 +1,105 @@
+//! The command line: global options, and one file per subcommand. Subcommands work without
+//! a terminal; errors go to stderr with a non-zero exit and say what to do.
+
+mod backup;
+mod check;
+
+use crate::config::{self, Config};
+use crate::i18n::Lang;
+use crate::store::Store;
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "marketdesk",
+    version,
+    about = "The Market Management Department's desk: customers, follow-up visits and more, in one terminal"
+)]
+pub struct Cli {
+    /// The database file [default: the platform data directory]
+    #[arg(long, global = true, env = "MARKETDESK_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Act as this roster login [default: the config file's `user`, then the OS login]
+    #[arg(long, global = true, value_name = "LOGIN")]
+    pub user: Option<String>,
+    /// Language: en, zh-Hant or zh-Hans [default: the config file, then LANG/LC_ALL]
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Open the TUI at this screen: today, customers, follow-ups, people
+    #[arg(long, value_name = "NAME")]
+    pub screen: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Copy the database to FILE through SQLite's online backup (safe while others work)
+    Backup { file: PathBuf },
+    /// Check the database's integrity and schema version; non-zero exit when anything is wrong
+    Check,
+}
+
+/// What every subcommand and the TUI start from: settings resolved from flags, config, environment.
+pub struct Settings {
+    pub config: Config,
+    pub db_path: PathBuf,
+    pub lang: Lang,
+    /// The login given by --user or the config file, if any.
+    pub user: Option<String>,
+}
+
+impl Cli {
+    pub fn context(&self) -> Result<Settings> {
+        let config =
+            config::load().map_err(|e| anyhow::anyhow!("the config file is not valid: {e}"))?;
+        let lang = match self.lang.as_deref().or(config.lang.as_deref()) {
+            Some(s) => Lang::parse(s)
+                .with_context(|| format!("unknown language {s:?}: use en, zh-Hant or zh-Hans"))?,
+            None => Lang::from_env().unwrap_or_default(),
+        };
+        let db_path = self
+            .db
+            .clone()
+            .or_else(|| config.db.clone())
+            .unwrap_or_else(config::default_db_path);
+        let user = self.user.clone().or_else(|| config.user.clone());
+        Ok(Settings {
+            config,
+            db_path,
+            lang,
+            user,
+        })
+    }
+}
+
+impl Settings {
+    /// The login written to the audit log by a subcommand: --user, the config, or the OS login.
+    pub fn actor(&self) -> String {
+        self.user.clone().unwrap_or_else(config::os_login)
+    }
+
+    pub fn open(&self) -> Result<Store> {
+        Ok(Store::open(&self.db_path, &self.actor())?)
+    }
+
+    /// Opens a database that must already exist (the subcommands that only read it).
+    pub fn open_existing(&self) -> Result<Store> {
+        if !self.db_path.exists() {
+            bail!(
+                "{}: no database here. Run `marketdesk` or `marketdesk demo` to create one, or choose one with --db.",
+                self.db_path.display()
+            );
+        }
+        self.open()
+    }
+}
+
+pub fn run(cmd: &Command, ctx: &Settings) -> Result<()> {
+    match cmd {
+        Command::Backup { file } => backup::run(ctx, file),
+        Command::Check => check::run(ctx),
+    }
+}

@@ -1,0 +1,435 @@
+//! Customers and their purchases in SQL, and the in-memory search index that makes the
+//! live filter answer within a keystroke at 100,000 customers.
+
+use super::employee::stale_or_missing;
+use super::{
+    Result, Store, StoreError, audit, code_col, date_col, error::unique_violation, opt_date,
+};
+use crate::domain::customer::haystack;
+use crate::domain::{Code, date};
+use crate::domain::{Customer, CustomerInput, Purchase, PurchaseInput, new_id, text};
+use rusqlite::{Connection, OptionalExtension, params};
+
+const COLS: &str = "c.id, c.code, c.name, c.company, c.tier, c.tags, c.phone, c.email, c.address, \
+    c.birthday, c.preferences, c.source, c.owner_id, c.notes, c.classification, c.version, \
+    c.created_at, c.updated_at";
+
+/// A customer as a list shows it: the record and its owner's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerRow {
+    pub customer: Customer,
+    pub owner_name: Option<String>,
+}
+
+pub(crate) fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        id: r.get("id")?,
+        code: r.get("code")?,
+        name: r.get("name")?,
+        company: r.get("company")?,
+        tier: code_col(r, "tier")?,
+        tags: r.get("tags")?,
+        phone: r.get("phone")?,
+        email: r.get("email")?,
+        address: r.get("address")?,
+        birthday: opt_date(r.get("birthday")?),
+        preferences: r.get("preferences")?,
+        source: r.get("source")?,
+        owner_id: r.get("owner_id")?,
+        notes: r.get("notes")?,
+        classification: code_col(r, "classification")?,
+        version: r.get("version")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+    })
+}
+
+fn row_from(r: &rusqlite::Row) -> rusqlite::Result<CustomerRow> {
+    Ok(CustomerRow {
+        customer: from_row(r)?,
+        owner_name: r.get("owner_name")?,
+    })
+}
+
+pub fn count(conn: &Connection) -> Result<usize> {
+    Ok(conn.query_row("SELECT count(*) FROM customer", [], |r| r.get::<_, i64>(0))? as usize)
+}
+
+/// One page of all customers by name.
+pub fn page(conn: &Connection, offset: usize, limit: usize) -> Result<Vec<CustomerRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLS}, e.name AS owner_name FROM customer c LEFT JOIN employee e ON e.id = c.owner_id
+         ORDER BY c.name, c.id LIMIT ?1 OFFSET ?2"
+    ))?;
+    let rows = stmt.query_map(params![limit as i64, offset as i64], row_from)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The customers with these rowids, in the order given.
+pub fn by_rowids(conn: &Connection, rowids: &[i64]) -> Result<Vec<CustomerRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLS}, e.name AS owner_name FROM customer c LEFT JOIN employee e ON e.id = c.owner_id
+         WHERE c.rowid = ?1"
+    ))?;
+    let mut out = Vec::with_capacity(rowids.len());
+    for id in rowids {
+        if let Some(row) = stmt.query_row([id], row_from).optional()? {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+pub fn get(conn: &Connection, id: &str) -> Result<CustomerRow> {
+    conn.query_row(
+        &format!(
+            "SELECT {COLS}, e.name AS owner_name FROM customer c LEFT JOIN employee e ON e.id = c.owner_id
+             WHERE c.id = ?1"
+        ),
+        [id],
+        row_from,
+    )
+    .optional()?
+    .ok_or(StoreError::NotFound { record: "customer" })
+}
+
+pub fn all(conn: &Connection) -> Result<Vec<Customer>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLS} FROM customer c ORDER BY c.code"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A code for a new customer: one past the highest `C` number.
+pub fn next_code(conn: &Connection) -> Result<String> {
+    let max: Option<String> = conn.query_row(
+        "SELECT max(code) FROM customer WHERE code GLOB 'C[0-9][0-9][0-9][0-9][0-9][0-9]'",
+        [],
+        |r| r.get(0),
+    )?;
+    let n = max.and_then(|m| m[1..].parse::<u32>().ok()).unwrap_or(0);
+    Ok(format!("C{:06}", n + 1))
+}
+
+pub(crate) fn insert(conn: &Connection, c: &Customer) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO customer (id, code, name, company, tier, tags, phone, email, address, birthday,
+            preferences, source, owner_id, notes, classification, version, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        params![
+            c.id, c.code, c.name, c.company, c.tier.code(), c.tags, c.phone, c.email, c.address,
+            c.birthday.map(date::format), c.preferences, c.source, c.owner_id, c.notes,
+            c.classification.code(), c.version, c.created_at, c.updated_at
+        ],
+    )
+}
+
+fn apply(base: Customer, v: CustomerInput) -> Customer {
+    Customer {
+        code: v.code,
+        name: v.name,
+        company: v.company,
+        tier: v.tier.unwrap_or(base.tier),
+        tags: v.tags,
+        phone: v.phone,
+        email: v.email,
+        address: v.address,
+        birthday: v.birthday,
+        preferences: v.preferences,
+        source: v.source,
+        owner_id: v.owner_id,
+        notes: v.notes,
+        ..base
+    }
+}
+
+pub fn new_customer(input: CustomerInput, now: &str) -> Customer {
+    let base = Customer {
+        id: new_id(),
+        code: String::new(),
+        name: String::new(),
+        company: String::new(),
+        tier: input.tier.unwrap_or(crate::domain::Tier::C),
+        tags: String::new(),
+        phone: String::new(),
+        email: String::new(),
+        address: String::new(),
+        birthday: None,
+        preferences: String::new(),
+        source: String::new(),
+        owner_id: None,
+        notes: String::new(),
+        classification: crate::domain::Classification::Confidential,
+        version: 1,
+        created_at: now.to_string(),
+        updated_at: now.to_string(),
+    };
+    apply(base, input)
+}
+
+impl Store {
+    pub fn create_customer(&mut self, input: &CustomerInput) -> Result<Customer> {
+        let v = input.validate().map_err(StoreError::Invalid)?;
+        self.write(|tx, ctx| {
+            let c = new_customer(v, &ctx.now);
+            insert(tx, &c).map_err(|e| unique_violation(e, "code"))?;
+            audit::record(
+                tx,
+                ctx,
+                "create",
+                "customer",
+                Some(&c.id),
+                audit::snapshot(&c),
+            )?;
+            Ok(c)
+        })
+    }
+
+    pub fn update_customer(&mut self, old: &Customer, input: &CustomerInput) -> Result<Customer> {
+        let v = input.validate().map_err(StoreError::Invalid)?;
+        self.write(|tx, ctx| {
+            let new = Customer { version: old.version + 1, updated_at: ctx.now.clone(), ..apply(old.clone(), v) };
+            let n = tx
+                .execute(
+                    "UPDATE customer SET code=?2, name=?3, company=?4, tier=?5, tags=?6, phone=?7, email=?8,
+                       address=?9, birthday=?10, preferences=?11, source=?12, owner_id=?13, notes=?14,
+                       version=version+1, updated_at=?15
+                     WHERE id=?1 AND version=?16",
+                    params![
+                        new.id, new.code, new.name, new.company, new.tier.code(), new.tags, new.phone,
+                        new.email, new.address, new.birthday.map(date::format), new.preferences,
+                        new.source, new.owner_id, new.notes, new.updated_at, old.version
+                    ],
+                )
+                .map_err(|e| unique_violation(e, "code"))?;
+            stale_or_missing(tx, n, "customer", &old.id)?;
+            audit::record(tx, ctx, "update", "customer", Some(&new.id), audit::diff(old, &new))?;
+            Ok(new)
+        })
+    }
+
+    /// Deletes a customer with its purchases and follow-ups; refused if it changed since opened.
+    pub fn delete_customer(&mut self, old: &Customer) -> Result<()> {
+        self.write(|tx, ctx| {
+            let n = tx.execute(
+                "DELETE FROM customer WHERE id=?1 AND version=?2",
+                params![old.id, old.version],
+            )?;
+            stale_or_missing(tx, n, "customer", &old.id)?;
+            audit::record(
+                tx,
+                ctx,
+                "delete",
+                "customer",
+                Some(&old.id),
+                audit::snapshot(old),
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn add_purchase(&mut self, customer_id: &str, input: &PurchaseInput) -> Result<Purchase> {
+        let (d, product, quantity, amount_cents) = input.validate().map_err(StoreError::Invalid)?;
+        self.write(|tx, ctx| {
+            let p = Purchase {
+                id: new_id(),
+                customer_id: customer_id.to_string(),
+                date: d,
+                product,
+                quantity,
+                amount_cents,
+                version: 1,
+                created_at: ctx.now.clone(),
+                updated_at: ctx.now.clone(),
+            };
+            insert_purchase(tx, &p)?;
+            audit::record(
+                tx,
+                ctx,
+                "create",
+                "purchase",
+                Some(&p.id),
+                audit::snapshot(&p),
+            )?;
+            Ok(p)
+        })
+    }
+}
+
+pub(crate) fn insert_purchase(conn: &Connection, p: &Purchase) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO purchase (id, customer_id, date, product, quantity, amount_cents, version, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![p.id, p.customer_id, date::format(p.date), p.product, p.quantity, p.amount_cents, p.version, p.created_at, p.updated_at],
+    )
+}
+
+pub(crate) fn purchase_from_row(r: &rusqlite::Row) -> rusqlite::Result<Purchase> {
+    Ok(Purchase {
+        id: r.get("id")?,
+        customer_id: r.get("customer_id")?,
+        date: date_col(r, "date")?,
+        product: r.get("product")?,
+        quantity: r.get("quantity")?,
+        amount_cents: r.get("amount_cents")?,
+        version: r.get("version")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+    })
+}
+
+pub fn purchases(conn: &Connection, customer_id: &str) -> Result<Vec<Purchase>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT * FROM purchase WHERE customer_id = ?1 ORDER BY date DESC, id")?;
+    let rows = stmt.query_map([customer_id], purchase_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn all_purchases(conn: &Connection) -> Result<Vec<Purchase>> {
+    let mut stmt = conn.prepare("SELECT * FROM purchase ORDER BY customer_id, date, id")?;
+    let rows = stmt.query_map([], purchase_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every customer's searchable text in one buffer, in list order (by name), so a filter
+/// keystroke is one substring scan of a few megabytes instead of a query over the table.
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    text: String,
+    /// Where each entry starts in `text`, and its rowid.
+    starts: Vec<u32>,
+    rowids: Vec<i64>,
+}
+
+impl SearchIndex {
+    pub fn load(conn: &Connection) -> Result<SearchIndex> {
+        let mut idx = SearchIndex::default();
+        let mut stmt = conn.prepare(
+            "SELECT rowid, code, name, company, phone, tags FROM customer ORDER BY name, id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            idx.starts.push(idx.text.len() as u32);
+            idx.rowids.push(r.get(0)?);
+            let hay = haystack(
+                &r.get::<_, String>(1)?,
+                &r.get::<_, String>(2)?,
+                &r.get::<_, String>(3)?,
+                &r.get::<_, String>(4)?,
+                &r.get::<_, String>(5)?,
+            );
+            idx.text.push_str(&hay);
+            idx.text.push('\n');
+        }
+        Ok(idx)
+    }
+
+    pub fn len(&self) -> usize {
+        self.rowids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rowids.is_empty()
+    }
+
+    /// Positions (in list order) of the entries containing `query`, matched case-folded.
+    pub fn matches(&self, query: &str) -> Vec<u32> {
+        let q = text::fold(query.trim());
+        if q.is_empty() {
+            return (0..self.rowids.len() as u32).collect();
+        }
+        if q.contains('\n') {
+            return Vec::new();
+        }
+        let mut out: Vec<u32> = Vec::new();
+        for (at, _) in self.text.match_indices(q.as_str()) {
+            let entry = self.starts.partition_point(|s| *s as usize <= at) - 1;
+            if out.last() != Some(&(entry as u32)) {
+                out.push(entry as u32);
+            }
+        }
+        out
+    }
+
+    pub fn rowid(&self, position: u32) -> Option<i64> {
+        self.rowids.get(position as usize).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Tier;
+
+    fn input(code: &str, name: &str) -> CustomerInput {
+        CustomerInput {
+            code: code.into(),
+            name: name.into(),
+            tier: Some(Tier::A),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn create_update_and_stale_save() {
+        let mut s = Store::open_in_memory("tester").unwrap();
+        let c = s.create_customer(&input("C000001", "王偉")).unwrap();
+        let mut edit = input("C000001", "王偉");
+        edit.company = "長城貿易".into();
+        let c2 = s.update_customer(&c, &edit).unwrap();
+        assert_eq!(c2.version, 2);
+        // A save from a form opened at version 1 is refused now.
+        let err = s
+            .update_customer(&c, &input("C000001", "王小偉"))
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Stale { .. }), "{err:?}");
+        assert_eq!(get(s.conn(), &c.id).unwrap().customer.company, "長城貿易");
+        let log = audit::for_record(s.conn(), "customer", &c.id).unwrap();
+        assert_eq!(
+            log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+            ["create", "update"]
+        );
+        assert_eq!(log[1].changes["company"][1], "長城貿易");
+        assert_eq!(log[1].actor, "tester");
+    }
+
+    #[test]
+    fn duplicate_code_is_named() {
+        let mut s = Store::open_in_memory("tester").unwrap();
+        s.create_customer(&input("C000001", "王偉")).unwrap();
+        let err = s.create_customer(&input("C000001", "李娜")).unwrap_err();
+        assert!(matches!(err, StoreError::Duplicate { field: "code" }));
+        assert_eq!(next_code(s.conn()).unwrap(), "C000002");
+    }
+
+    #[test]
+    fn search_index_finds_chinese_substrings_in_name_order() {
+        let mut s = Store::open_in_memory("tester").unwrap();
+        s.create_customer(&input("C000001", "張偉")).unwrap();
+        s.create_customer(&input("C000002", "王偉明")).unwrap();
+        s.create_customer(&CustomerInput {
+            phone: "13800001234".into(),
+            ..input("C000003", "Li Na")
+        })
+        .unwrap();
+        let idx = SearchIndex::load(s.conn()).unwrap();
+        let found = idx.matches("偉");
+        assert_eq!(found.len(), 2);
+        let names: Vec<String> = by_rowids(
+            s.conn(),
+            &found
+                .iter()
+                .filter_map(|p| idx.rowid(*p))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|r| r.customer.name)
+        .collect();
+        // Ordered by name as SQLite collates it (code points): 張 U+5F35 before 王 U+738B.
+        assert_eq!(names, ["張偉", "王偉明"]);
+        assert_eq!(idx.matches("li na").len(), 1);
+        assert_eq!(idx.matches("0000123").len(), 1);
+        assert_eq!(idx.matches("").len(), 3);
+        assert!(idx.matches("趙").is_empty());
+    }
+}

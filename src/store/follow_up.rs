@@ -1,0 +1,505 @@
+//! Follow-up visits and the issues they raise, in SQL: scheduling, outcomes, the paged lists
+//! and the Today list.
+
+use super::employee::stale_or_missing;
+use super::{Result, Store, StoreError, audit, code_col, date_col, opt_date};
+use crate::domain::{
+    Cadence, Code, FollowUp, FollowUpInput, FollowUpIssue, FollowUpState, IssueState, Method,
+    Outcome, date, follow_up::validate_issue, new_id, text,
+};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A visit as a list shows it, with the customer's and owner's names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUpRow {
+    pub visit: FollowUp,
+    pub customer_code: String,
+    pub customer_name: String,
+    pub owner_name: Option<String>,
+}
+
+/// Which visits a list shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scope {
+    /// Planned only (overdue first), or every visit, newest first.
+    pub open_only: bool,
+    pub owner_id: Option<String>,
+    pub customer_id: Option<String>,
+    /// Due on or before this day (the Today screen).
+    pub due_by: Option<NaiveDate>,
+    /// Only visits of these customers (from the customer search index).
+    pub customer_rowids: Option<Vec<i64>>,
+}
+
+const SELECT: &str = "SELECT f.*, c.code AS customer_code, c.name AS customer_name, e.name AS owner_name
+    FROM follow_up f JOIN customer c ON c.id = f.customer_id LEFT JOIN employee e ON e.id = f.owner_id";
+
+pub(crate) fn from_row(r: &rusqlite::Row) -> rusqlite::Result<FollowUp> {
+    Ok(FollowUp {
+        id: r.get("id")?,
+        customer_id: r.get("customer_id")?,
+        owner_id: r.get("owner_id")?,
+        method: code_col(r, "method")?,
+        due_date: date_col(r, "due_date")?,
+        state: code_col(r, "state")?,
+        done_date: opt_date(r.get("done_date")?),
+        satisfaction: r.get("satisfaction")?,
+        feedback: r.get("feedback")?,
+        issues_found: r.get("issues_found")?,
+        note: r.get("note")?,
+        version: r.get("version")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+    })
+}
+
+fn row_from(r: &rusqlite::Row) -> rusqlite::Result<FollowUpRow> {
+    Ok(FollowUpRow {
+        visit: from_row(r)?,
+        customer_code: r.get("customer_code")?,
+        customer_name: r.get("customer_name")?,
+        owner_name: r.get("owner_name")?,
+    })
+}
+
+fn where_clause(scope: &Scope) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut conds = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    if scope.open_only {
+        conds.push("f.state = 'planned'".to_string());
+    }
+    if let Some(o) = &scope.owner_id {
+        args.push(Value::Text(o.clone()));
+        conds.push(format!("f.owner_id = ?{}", args.len()));
+    }
+    if let Some(c) = &scope.customer_id {
+        args.push(Value::Text(c.clone()));
+        conds.push(format!("f.customer_id = ?{}", args.len()));
+    }
+    if let Some(d) = scope.due_by {
+        args.push(Value::Text(date::format(d)));
+        conds.push(format!("f.due_date <= ?{}", args.len()));
+    }
+    if let Some(ids) = &scope.customer_rowids {
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        conds.push(format!(
+            "f.customer_id IN (SELECT id FROM customer WHERE rowid IN ({}))",
+            list.join(",")
+        ));
+    }
+    let w = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    (w, args)
+}
+
+fn order(scope: &Scope) -> &'static str {
+    if scope.open_only {
+        "ORDER BY f.due_date, f.id"
+    } else {
+        "ORDER BY f.due_date DESC, f.id"
+    }
+}
+
+pub fn count(conn: &Connection, scope: &Scope) -> Result<usize> {
+    let (w, args) = where_clause(scope);
+    let sql = format!("SELECT count(*) FROM follow_up f {w}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))? as usize)
+}
+
+pub fn page(
+    conn: &Connection,
+    scope: &Scope,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<FollowUpRow>> {
+    let (w, mut args) = where_clause(scope);
+    args.push((limit as i64).into());
+    args.push((offset as i64).into());
+    let n = args.len();
+    let sql = format!("{SELECT} {w} {} LIMIT ?{} OFFSET ?{n}", order(scope), n - 1);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), row_from)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get(conn: &Connection, id: &str) -> Result<FollowUpRow> {
+    conn.query_row(&format!("{SELECT} WHERE f.id = ?1"), [id], row_from)
+        .optional()?
+        .ok_or(StoreError::NotFound {
+            record: "follow_up",
+        })
+}
+
+pub fn all(conn: &Connection) -> Result<Vec<FollowUp>> {
+    let mut stmt = conn.prepare("SELECT * FROM follow_up ORDER BY due_date, id")?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn insert(conn: &Connection, f: &FollowUp) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO follow_up (id, customer_id, owner_id, method, due_date, state, done_date, satisfaction,
+            feedback, issues_found, note, version, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            f.id, f.customer_id, f.owner_id, f.method.code(), date::format(f.due_date), f.state.code(),
+            f.done_date.map(date::format), f.satisfaction, f.feedback, f.issues_found, f.note,
+            f.version, f.created_at, f.updated_at
+        ],
+    )
+}
+
+fn save(conn: &Connection, old: &FollowUp, new: &FollowUp) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE follow_up SET owner_id=?2, method=?3, due_date=?4, state=?5, done_date=?6, satisfaction=?7,
+            feedback=?8, issues_found=?9, note=?10, version=version+1, updated_at=?11
+         WHERE id=?1 AND version=?12",
+        params![
+            new.id, new.owner_id, new.method.code(), date::format(new.due_date), new.state.code(),
+            new.done_date.map(date::format), new.satisfaction, new.feedback, new.issues_found, new.note,
+            new.updated_at, old.version
+        ],
+    )?;
+    stale_or_missing(conn, n, "follow_up", &old.id)
+}
+
+pub fn new_visit(
+    customer_id: String,
+    owner_id: Option<String>,
+    method: Method,
+    due: NaiveDate,
+    note: String,
+    now: &str,
+) -> FollowUp {
+    FollowUp {
+        id: new_id(),
+        customer_id,
+        owner_id,
+        method,
+        due_date: due,
+        state: FollowUpState::Planned,
+        done_date: None,
+        satisfaction: None,
+        feedback: String::new(),
+        issues_found: String::new(),
+        note,
+        version: 1,
+        created_at: now.to_string(),
+        updated_at: now.to_string(),
+    }
+}
+
+impl Store {
+    pub fn schedule_follow_up(&mut self, input: &FollowUpInput) -> Result<FollowUp> {
+        let (customer_id, method, due) = input.validate().map_err(StoreError::Invalid)?;
+        self.write(|tx, ctx| {
+            let f = new_visit(
+                customer_id,
+                input.owner_id.clone(),
+                method,
+                due,
+                text::clean(&input.note),
+                &ctx.now,
+            );
+            insert(tx, &f)?;
+            audit::record(
+                tx,
+                ctx,
+                "create",
+                "follow_up",
+                Some(&f.id),
+                audit::snapshot(&f),
+            )?;
+            Ok(f)
+        })
+    }
+
+    /// Changes a planned visit's method, due date, owner or note.
+    pub fn update_follow_up(&mut self, old: &FollowUp, input: &FollowUpInput) -> Result<FollowUp> {
+        let (_, method, due) = input.validate().map_err(StoreError::Invalid)?;
+        self.write(|tx, ctx| {
+            let new = FollowUp {
+                method,
+                due_date: due,
+                owner_id: input.owner_id.clone(),
+                note: text::clean(&input.note),
+                version: old.version + 1,
+                updated_at: ctx.now.clone(),
+                ..old.clone()
+            };
+            save(tx, old, &new)?;
+            audit::record(
+                tx,
+                ctx,
+                "update",
+                "follow_up",
+                Some(&new.id),
+                audit::diff(old, &new),
+            )?;
+            Ok(new)
+        })
+    }
+
+    /// Marks a planned visit done with its outcome. Returns the visit as saved and the next
+    /// regular visit the tier's cadence proposes (not yet scheduled: the user confirms it).
+    pub fn complete_follow_up(
+        &mut self,
+        old: &FollowUp,
+        outcome: &Outcome,
+        today: NaiveDate,
+        cadence: &Cadence,
+    ) -> Result<(FollowUp, FollowUpInput)> {
+        if old.state != FollowUpState::Planned {
+            return Err(StoreError::Stale {
+                record: "follow_up",
+            });
+        }
+        let o = outcome.validate(today).map_err(StoreError::Invalid)?;
+        let done = o.done_date.unwrap_or(today);
+        self.write(|tx, ctx| {
+            let new = FollowUp {
+                state: FollowUpState::Done,
+                done_date: Some(done),
+                satisfaction: o.satisfaction,
+                feedback: o.feedback.clone(),
+                issues_found: o.issues_found.clone(),
+                version: old.version + 1,
+                updated_at: ctx.now.clone(),
+                ..old.clone()
+            };
+            save(tx, old, &new)?;
+            audit::record(
+                tx,
+                ctx,
+                "done",
+                "follow_up",
+                Some(&new.id),
+                audit::diff(old, &new),
+            )?;
+            let tier: String = tx.query_row(
+                "SELECT tier FROM customer WHERE id = ?1",
+                [&old.customer_id],
+                |r| r.get(0),
+            )?;
+            let tier = crate::domain::Tier::from_code(&tier).unwrap_or(crate::domain::Tier::C);
+            let next = FollowUpInput {
+                customer_id: Some(old.customer_id.clone()),
+                owner_id: old.owner_id.clone(),
+                method: Some(old.method),
+                due_date: Some(cadence.next_due(tier, done)),
+                note: String::new(),
+            };
+            Ok((new, next))
+        })
+    }
+
+    /// Marks a planned visit missed or cancelled, with a reason.
+    pub fn close_follow_up(
+        &mut self,
+        old: &FollowUp,
+        state: FollowUpState,
+        reason: &str,
+    ) -> Result<FollowUp> {
+        if old.state != FollowUpState::Planned
+            || !matches!(state, FollowUpState::Missed | FollowUpState::Cancelled)
+        {
+            return Err(StoreError::Stale {
+                record: "follow_up",
+            });
+        }
+        self.write(|tx, ctx| {
+            let new = FollowUp {
+                state,
+                note: text::clean(reason),
+                version: old.version + 1,
+                updated_at: ctx.now.clone(),
+                ..old.clone()
+            };
+            save(tx, old, &new)?;
+            audit::record(
+                tx,
+                ctx,
+                state.code(),
+                "follow_up",
+                Some(&new.id),
+                audit::diff(old, &new),
+            )?;
+            Ok(new)
+        })
+    }
+
+    /// Hands an issue found on a visit to a department, to be tracked until closed.
+    pub fn hand_over_issue(
+        &mut self,
+        follow_up_id: &str,
+        description: &str,
+        department: &str,
+    ) -> Result<FollowUpIssue> {
+        let (description, department) =
+            validate_issue(description, department).map_err(StoreError::Invalid)?;
+        self.write(|tx, ctx| {
+            let i = FollowUpIssue {
+                id: new_id(),
+                follow_up_id: follow_up_id.to_string(),
+                description,
+                department,
+                state: IssueState::Open,
+                resolution: String::new(),
+                closed_on: None,
+                version: 1,
+                created_at: ctx.now.clone(),
+                updated_at: ctx.now.clone(),
+            };
+            insert_issue(tx, &i)?;
+            audit::record(
+                tx,
+                ctx,
+                "create",
+                "follow_up_issue",
+                Some(&i.id),
+                audit::snapshot(&i),
+            )?;
+            Ok(i)
+        })
+    }
+
+    pub fn close_issue(
+        &mut self,
+        old: &FollowUpIssue,
+        resolution: &str,
+        today: NaiveDate,
+    ) -> Result<FollowUpIssue> {
+        let resolution = text::clean(resolution);
+        if resolution.is_empty() {
+            return Err(StoreError::Invalid(vec![crate::domain::FieldError::new(
+                "resolution",
+                "error.required",
+            )]));
+        }
+        self.write(|tx, ctx| {
+            let new = FollowUpIssue {
+                state: IssueState::Closed,
+                resolution,
+                closed_on: Some(today),
+                version: old.version + 1,
+                updated_at: ctx.now.clone(),
+                ..old.clone()
+            };
+            let n = tx.execute(
+                "UPDATE follow_up_issue SET state='closed', resolution=?2, closed_on=?3, version=version+1, updated_at=?4
+                 WHERE id=?1 AND version=?5",
+                params![new.id, new.resolution, date::format(today), new.updated_at, old.version],
+            )?;
+            stale_or_missing(tx, n, "follow_up_issue", &old.id)?;
+            audit::record(tx, ctx, "close", "follow_up_issue", Some(&new.id), audit::diff(old, &new))?;
+            Ok(new)
+        })
+    }
+}
+
+pub(crate) fn insert_issue(conn: &Connection, i: &FollowUpIssue) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO follow_up_issue (id, follow_up_id, description, department, state, resolution, closed_on,
+            version, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            i.id, i.follow_up_id, i.description, i.department, i.state.code(), i.resolution,
+            i.closed_on.map(date::format), i.version, i.created_at, i.updated_at
+        ],
+    )
+}
+
+pub(crate) fn issue_from_row(r: &rusqlite::Row) -> rusqlite::Result<FollowUpIssue> {
+    Ok(FollowUpIssue {
+        id: r.get("id")?,
+        follow_up_id: r.get("follow_up_id")?,
+        description: r.get("description")?,
+        department: r.get("department")?,
+        state: code_col(r, "state")?,
+        resolution: r.get("resolution")?,
+        closed_on: opt_date(r.get("closed_on")?),
+        version: r.get("version")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+    })
+}
+
+pub fn issues(conn: &Connection, follow_up_id: &str) -> Result<Vec<FollowUpIssue>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT * FROM follow_up_issue WHERE follow_up_id = ?1 ORDER BY created_at, id",
+    )?;
+    let rows = stmt.query_map([follow_up_id], issue_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn all_issues(conn: &Connection) -> Result<Vec<FollowUpIssue>> {
+    let mut stmt = conn.prepare("SELECT * FROM follow_up_issue ORDER BY created_at, id")?;
+    let rows = stmt.query_map([], issue_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CustomerInput, Tier};
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    #[test]
+    fn done_visit_proposes_the_next_by_tier_from_the_day_done() {
+        let mut s = Store::open_in_memory("tester").unwrap();
+        let c = s
+            .create_customer(&CustomerInput {
+                code: "C1".into(),
+                name: "王偉".into(),
+                tier: Some(Tier::Vip),
+                ..Default::default()
+            })
+            .unwrap();
+        let f = s
+            .schedule_follow_up(&FollowUpInput {
+                customer_id: Some(c.id.clone()),
+                method: Some(Method::Phone),
+                due_date: Some(day(11, 20)),
+                ..Default::default()
+            })
+            .unwrap();
+        let scope = Scope {
+            open_only: true,
+            due_by: Some(day(11, 30)),
+            ..Default::default()
+        };
+        assert_eq!(count(s.conn(), &scope).unwrap(), 1);
+        let outcome = Outcome {
+            done_date: Some(day(11, 28)),
+            satisfaction: Some(5),
+            feedback: "滿意".into(),
+            issues_found: String::new(),
+        };
+        let (done, next) = s
+            .complete_follow_up(&f, &outcome, day(11, 30), &Cadence::default())
+            .unwrap();
+        assert_eq!(done.state, FollowUpState::Done);
+        assert_eq!(next.due_date, Some(day(12, 28)));
+        assert_eq!(count(s.conn(), &scope).unwrap(), 0);
+        // The form that still holds version 1 cannot complete it again.
+        assert!(
+            s.complete_follow_up(&f, &outcome, day(11, 30), &Cadence::default())
+                .is_err()
+        );
+        let issue = s.hand_over_issue(&f.id, "包裝破損", "物流部").unwrap();
+        let closed = s.close_issue(&issue, "已換貨", day(11, 30)).unwrap();
+        assert_eq!(closed.state, IssueState::Closed);
+        assert!(
+            s.close_issue(&issue, "again", day(11, 30)).is_err(),
+            "stale issue save refused"
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! Opening a database file: refuse what must not be touched (newer schema, damaged, locked,
+//! network filesystem, unwritable folder) before anything is written, then configure and migrate.
+
+use super::{BUSY_TIMEOUT, Refusal, Result, StoreError, error::is_busy, schema};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub(super) fn open_checked(path: &Path) -> Result<Connection> {
+    let path = path.to_path_buf();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.exists() {
+        std::fs::create_dir_all(&dir).map_err(|e| Refusal::FolderNotWritable {
+            path: path.clone(),
+            dir: dir.clone(),
+            detail: e.to_string(),
+        })?;
+    }
+    if let Some(fs) = network_filesystem(&dir) {
+        return Err(Refusal::NetworkFilesystem { path, fs }.into());
+    }
+    probe_writable(&path, &dir)?;
+    check_header(&path)?;
+
+    let damaged = |e: rusqlite::Error| -> StoreError {
+        if is_busy(&e) {
+            Refusal::Locked { path: path.clone() }.into()
+        } else {
+            Refusal::Damaged {
+                path: path.clone(),
+                detail: e.to_string(),
+            }
+            .into()
+        }
+    };
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(&path, flags).map_err(|e| Refusal::Cannot {
+        path: path.clone(),
+        detail: e.to_string(),
+    })?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(damaged)?;
+
+    // Read before writing anything: the version, and whether the schema is readable at all.
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(damaged)?;
+    let foreign_tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(damaged)?;
+    if version > schema::LATEST {
+        return Err(Refusal::NewerVersion {
+            path,
+            found: version,
+            known: schema::LATEST,
+        }
+        .into());
+    }
+    if version == 0 && foreign_tables > 0 {
+        return Err(Refusal::Damaged {
+            path,
+            detail: "it holds tables of another program".into(),
+        }
+        .into());
+    }
+
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(damaged)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Refusal::Cannot {
+            path,
+            detail: format!("the journal mode stays {mode}, not WAL"),
+        }
+        .into());
+    }
+    configure(&mut conn)?;
+    if version < schema::LATEST {
+        schema::migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| match e {
+                rusqlite_migration::Error::RusqliteError { err, .. } => damaged(err),
+                other => Refusal::Cannot {
+                    path: path.clone(),
+                    detail: other.to_string(),
+                }
+                .into(),
+            })?;
+    }
+    Ok(conn)
+}
+
+/// The pragmas of every connection. Durability first: FULL syncs the WAL on every commit.
+pub(super) fn configure(conn: &mut Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    Ok(())
+}
+
+/// A non-empty file must start with SQLite's magic string; anything else is not ours to touch.
+fn check_header(path: &Path) -> Result<()> {
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Ok(()); // does not exist yet: it will be created
+    };
+    let mut head = [0u8; 16];
+    let n = f.read(&mut head).unwrap_or(0);
+    if n == 0 {
+        return Ok(());
+    }
+    if n < 16 || &head != b"SQLite format 3\0" {
+        return Err(Refusal::Damaged {
+            path: path.to_path_buf(),
+            detail: "it does not start with the SQLite header".into(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// SQLite needs to create `-wal` and `-shm` beside the file; find out now, not mid-write.
+fn probe_writable(path: &Path, dir: &Path) -> Result<()> {
+    let probe = dir.join(format!(".marketdesk-probe-{}", std::process::id()));
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|_| std::fs::remove_file(&probe));
+    result.map_err(|e| {
+        Refusal::FolderNotWritable {
+            path: path.to_path_buf(),
+            dir: dir.to_path_buf(),
+            detail: e.to_string(),
+        }
+        .into()
+    })
+}
+
+/// The name of the network filesystem `dir` is on, if it is on one.
+#[cfg(target_os = "linux")]
+fn network_filesystem(dir: &Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    let name = match st.f_type as i64 {
+        0x6969 => "NFS",
+        0x517B => "SMB",
+        0xFF534D42 => "CIFS",
+        0xFE534D42 => "SMB2",
+        0x5346414F => "AFS",
+        0x73757245 => "Coda",
+        0x564C => "NCP",
+        0x00C36400 => "Ceph",
+        0x01021997 => "9P",
+        0x47504653 => "GPFS",
+        _ => return None,
+    };
+    Some(name.to_string())
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn network_filesystem(dir: &Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    let name: Vec<u8> = st
+        .f_fstypename
+        .iter()
+        .take_while(|c| **c != 0)
+        .map(|c| *c as u8)
+        .collect();
+    let name = String::from_utf8_lossy(&name).to_string();
+    ["nfs", "smbfs", "afpfs", "webdav", "cifs"]
+        .contains(&name.as_str())
+        .then_some(name)
+}
+
+#[cfg(not(unix))]
+fn network_filesystem(_dir: &Path) -> Option<String> {
+    None
+}
