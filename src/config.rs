@@ -50,6 +50,14 @@ pub fn default_db_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("marketdesk.db"))
 }
 
+/// Today: `MARKETDESK_TODAY=YYYY-MM-DD` when set (demos, tests), else the local date.
+pub fn today() -> chrono::NaiveDate {
+    std::env::var("MARKETDESK_TODAY")
+        .ok()
+        .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
 /// The OS login of whoever runs the program.
 pub fn os_login() -> String {
     std::env::var("USER")

@@ -80,6 +80,46 @@ pub fn by_rowids(conn: &Connection, rowids: &[i64]) -> Result<Vec<CustomerRow>> 
     Ok(out)
 }
 
+/// The filter before the search index is ready: a plain scan, slower at scale but correct.
+pub fn search_page(
+    conn: &Connection,
+    query: &str,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<CustomerRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLS}, e.name AS owner_name FROM customer c LEFT JOIN employee e ON e.id = c.owner_id
+         WHERE {LIKE} ORDER BY c.name, c.id LIMIT ?2 OFFSET ?3"
+    ))?;
+    let rows = stmt.query_map(
+        params![like_pattern(query), limit as i64, offset as i64],
+        row_from,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn search_count(conn: &Connection, query: &str) -> Result<usize> {
+    let n: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM customer c WHERE {LIKE}"),
+        [like_pattern(query)],
+        |r| r.get(0),
+    )?;
+    Ok(n as usize)
+}
+
+const LIKE: &str =
+    "(c.name LIKE ?1 ESCAPE '\\' OR c.code LIKE ?1 ESCAPE '\\' OR c.company LIKE ?1 ESCAPE '\\'
+    OR c.phone LIKE ?1 ESCAPE '\\' OR c.tags LIKE ?1 ESCAPE '\\')";
+
+/// `%query%` with LIKE's own wildcards escaped.
+pub(crate) fn like_pattern(query: &str) -> String {
+    let q = crate::domain::text::clean(query)
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{q}%")
+}
+
 pub fn get(conn: &Connection, id: &str) -> Result<CustomerRow> {
     conn.query_row(
         &format!(

@@ -30,6 +30,8 @@ pub struct Scope {
     pub due_by: Option<NaiveDate>,
     /// Only visits of these customers (from the customer search index).
     pub customer_rowids: Option<Vec<i64>>,
+    /// Only visits of customers whose name or code contains this (before the index is ready).
+    pub customer_like: Option<String>,
 }
 
 const SELECT: &str = "SELECT f.*, c.code AS customer_code, c.name AS customer_name, e.name AS owner_name
@@ -89,6 +91,13 @@ fn where_clause(scope: &Scope) -> (String, Vec<rusqlite::types::Value>) {
             list.join(",")
         ));
     }
+    if let Some(q) = &scope.customer_like {
+        args.push(Value::Text(super::customer::like_pattern(q)));
+        let n = args.len();
+        conds.push(format!(
+            "(c.name LIKE ?{n} ESCAPE '\\' OR c.code LIKE ?{n} ESCAPE '\\')"
+        ));
+    }
     let w = if conds.is_empty() {
         String::new()
     } else {
@@ -107,7 +116,13 @@ fn order(scope: &Scope) -> &'static str {
 
 pub fn count(conn: &Connection, scope: &Scope) -> Result<usize> {
     let (w, args) = where_clause(scope);
-    let sql = format!("SELECT count(*) FROM follow_up f {w}");
+    // The join costs a pass over customers; only a name filter needs it.
+    let join = if scope.customer_like.is_some() {
+        "JOIN customer c ON c.id = f.customer_id"
+    } else {
+        ""
+    };
+    let sql = format!("SELECT count(*) FROM follow_up f {join} {w}");
     let mut stmt = conn.prepare_cached(&sql)?;
     Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))? as usize)
 }

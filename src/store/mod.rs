@@ -10,6 +10,7 @@ pub mod follow_up;
 mod open;
 pub mod schema;
 
+pub(crate) use error::is_busy;
 pub use error::{Refusal, Result, StoreError};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};

@@ -1,5 +1,153 @@
-//! The terminal interface (being built in this session).
+//! The terminal interface: start-up (database first, then the terminal), the event loop,
+//! and every way out restoring the terminal and keeping a form's input as a draft.
 
-pub fn run(_settings: &crate::cli::Settings, _screen: Option<&str>) -> anyhow::Result<()> {
-    anyhow::bail!("the terminal interface is not built yet")
+pub mod action;
+pub mod app;
+pub mod forms;
+pub mod keys;
+pub mod tabs;
+pub mod theme;
+pub mod widgets;
+
+use crate::cli::Settings;
+use anyhow::{Context, Result};
+use app::{App, Options};
+use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
+use ratatui::crossterm::execute;
+use std::io::{IsTerminal, stdout};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How often the idle loop wakes: to notice a hang-up signal and other processes' commits.
+const WAKE: Duration = Duration::from_millis(250);
+const CHECK_COMMITS: Duration = Duration::from_secs(1);
+const DRAFT_EVERY: Duration = Duration::from_secs(5);
+
+pub fn run(settings: &Settings, screen: Option<&str>) -> Result<()> {
+    let screen = match screen {
+        Some(s) => Some(tabs::Tab::parse(s).with_context(|| {
+            format!("unknown screen {s:?}: use today, customers, follow-ups or people")
+        })?),
+        None => None,
+    };
+    if !std::io::stdin().is_terminal() || !stdout().is_terminal() {
+        anyhow::bail!(
+            "the TUI needs a terminal; for scripts use the subcommands (marketdesk --help)"
+        );
+    }
+    // The database is opened (or refused) before the terminal is touched, so a refusal
+    // reads as a plain message.
+    let store = settings.open()?;
+    let login = settings
+        .user
+        .clone()
+        .unwrap_or_else(crate::config::os_login);
+    let opts = Options {
+        lang: settings.lang,
+        today: crate::config::today(),
+        cadence: settings.config.cadence,
+        ascii_borders: settings.config.ascii_borders,
+        login,
+        login_explicit: settings.user.is_some(),
+        screen,
+    };
+    let mut app = App::new(store, opts)?;
+
+    let hangup = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&hangup))?;
+    }
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableBracketedPaste);
+        default_hook(info);
+    }));
+    let mut terminal = ratatui::try_init()?;
+    let _ = execute!(stdout(), EnableBracketedPaste);
+    let result = event_loop(&mut terminal, &mut app, &hangup);
+    let _ = execute!(stdout(), DisableBracketedPaste);
+    ratatui::restore();
+    result
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    hangup: &AtomicBool,
+) -> Result<()> {
+    let mut last_check = Instant::now();
+    let mut last_draft = Instant::now();
+    let mut redraw = true;
+    loop {
+        if hangup.load(Ordering::Relaxed) {
+            app.save_draft();
+            return Ok(());
+        }
+        if redraw {
+            if terminal.draw(|f| app.draw(f)).is_err() {
+                app.save_draft();
+                return Ok(());
+            }
+            redraw = false;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        match event::poll(WAKE) {
+            Ok(true) => match event::read() {
+                Ok(ev) => {
+                    if is_ctrl_z(&ev) {
+                        suspend(terminal)?;
+                    } else {
+                        app.handle_event(ev);
+                    }
+                    redraw = true;
+                }
+                // The terminal is gone: keep the input and leave rather than spin.
+                Err(_) => {
+                    app.save_draft();
+                    return Ok(());
+                }
+            },
+            Ok(false) => {}
+            Err(_) => {
+                app.save_draft();
+                return Ok(());
+            }
+        }
+        if last_check.elapsed() >= CHECK_COMMITS {
+            last_check = Instant::now();
+            redraw |= app.tick();
+        }
+        if last_draft.elapsed() >= DRAFT_EVERY {
+            last_draft = Instant::now();
+            app.save_draft_if_changed();
+        }
+    }
+}
+
+fn is_ctrl_z(ev: &Event) -> bool {
+    matches!(ev, Event::Key(k) if k.kind == event::KeyEventKind::Press
+        && k.code == event::KeyCode::Char('z')
+        && k.modifiers.contains(event::KeyModifiers::CONTROL))
+}
+
+/// Ctrl-Z: give the terminal back, stop until `fg`, then take it again and redraw in full.
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
+    let _ = execute!(stdout(), DisableBracketedPaste);
+    ratatui::restore();
+    #[cfg(unix)]
+    // SAFETY: raising a signal on our own process; the default SIGTSTP action stops it.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    ratatui::crossterm::terminal::enable_raw_mode()?;
+    execute!(
+        stdout(),
+        ratatui::crossterm::terminal::EnterAlternateScreen,
+        EnableBracketedPaste
+    )?;
+    terminal.clear()?;
+    Ok(())
 }
