@@ -161,6 +161,11 @@ impl App {
         self.lang.tr_with(key, args)
     }
 
+    /// A field name followed by the language's colon, for read-only views.
+    pub fn label(&self, key: &str) -> String {
+        format!("{}{}", self.lang.tr(key), self.lang.tr("punct.colon"))
+    }
+
     fn ask_who(&mut self) {
         let items = self
             .roster

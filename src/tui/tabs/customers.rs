@@ -352,7 +352,7 @@ impl App {
         let w = inner.width as usize;
         let pair = |k: &str, v: &str| -> Vec<Span<'static>> {
             vec![
-                Span::styled(format!("{}: ", self.tr(k)), self.theme.label()),
+                Span::styled(self.label(k), self.theme.label()),
                 Span::raw(v.to_string()),
             ]
         };

@@ -346,18 +346,18 @@ impl App {
         frame.render_widget(block, area);
         let kv = |k: &str, val: String| {
             Line::from(vec![
-                Span::styled(format!("{}: ", self.tr(k)), self.theme.label()),
+                Span::styled(self.label(k), self.theme.label()),
                 Span::raw(val),
             ])
         };
         let urgency = v.urgency(self.today);
         let mut lines = vec![
             Line::from(vec![
-                Span::styled(format!("{}: ", self.tr("field.state")), self.theme.label()),
+                Span::styled(self.label("field.state"), self.theme.label()),
                 Span::styled(self.tr(v.state.label_key()), self.theme.urgency(urgency)),
                 Span::raw("   "),
                 Span::styled(
-                    format!("{}: ", self.tr("field.due_date")),
+                    self.label("field.due_date"),
                     self.theme.label(),
                 ),
                 Span::styled(date::format(v.due_date), self.theme.urgency(urgency)),

@@ -460,8 +460,9 @@ impl Form {
             let label = format!("{}{mark}", fit(&f.label, label_w.saturating_sub(2)));
             let label_style = if focused { theme.key() } else { theme.label() };
             frame.render_widget(
+                // Right-aligned by display cells, not chars: a Chinese label is twice as wide.
                 Paragraph::new(Span::styled(
-                    format!("{label:>w$}", w = label_w.saturating_sub(1)),
+                    format!("{}{label}", " ".repeat(label_w.saturating_sub(1).saturating_sub(width(&label)))),
                     label_style,
                 )),
                 Rect::new(inner.x, y, label_w as u16, 1),
@@ -483,7 +484,7 @@ impl Form {
                         None
                     };
                     let text_w = if hint.is_some() {
-                        input_w.saturating_sub(16)
+                        input_w.saturating_sub(19)
                     } else {
                         input_w
                     };
