@@ -2,9 +2,9 @@
 //! whole and refused whole when any line is bad, so a spreadsheet never half-lands.
 
 use super::Settings;
-use super::export::{deliver, report, target_name};
+use super::export::{deliver, report, shown_name, target_name};
 use super::import::{read, refusal};
-use crate::domain::{Code, CustomerInput, Tier, date};
+use crate::domain::{Code, CustomerInput, Tier, date, text};
 use crate::store::exchange::{At, CustomerRow, Problem};
 use crate::store::{StoreError, employee};
 use anyhow::{Result, bail};
@@ -81,7 +81,7 @@ fn export(ctx: &Settings, out: Option<&Path>) -> Result<()> {
         "exchange.csv_export_done",
         &[
             ("count", &customers.len().to_string()),
-            ("file", &target_name(out)),
+            ("file", &shown_name(ctx, out)),
         ],
     );
     report(out, &msg);
@@ -254,30 +254,31 @@ fn read_rows(body: &[u8], logins: &HashMap<String, String>) -> (Vec<CustomerRow>
             owner_id,
             notes: get("notes").to_string(),
         };
-        match input.validate() {
-            Ok(v) => {
-                if let Some(first) = first_line_of_code.get(&v.code) {
-                    problems.push(
-                        Problem::new(at(), "exchange.p_duplicate_code")
-                            .with("value", v.code.clone())
-                            .with("other", first.to_string()),
-                    );
-                } else {
-                    first_line_of_code.insert(v.code, line);
-                }
+        // Codes are compared as stored (cleaned), and whether or not the rest of the row is
+        // valid, so a repeat of a bad row's code is reported too.
+        let code = text::clean(&input.code);
+        if !code.is_empty() {
+            if let Some(first) = first_line_of_code.get(&code) {
+                problems.push(
+                    Problem::new(at(), "exchange.p_duplicate_code")
+                        .with("value", code)
+                        .with("other", first.to_string()),
+                );
+            } else {
+                first_line_of_code.insert(code, line);
             }
-            Err(errs) => {
-                for e in errs {
-                    // A bad tier was reported above; "required" would only repeat it.
-                    if e.field == "tier" && !tier_text.is_empty() {
-                        continue;
-                    }
-                    problems.push(
-                        Problem::new(at(), "exchange.p_field")
-                            .with("field", e.field)
-                            .with_key("reason", e.reason),
-                    );
+        }
+        if let Err(errs) = input.validate() {
+            for e in errs {
+                // A bad tier was reported above; "required" would only repeat it.
+                if e.field == "tier" && !tier_text.is_empty() {
+                    continue;
                 }
+                problems.push(
+                    Problem::new(at(), "exchange.p_field")
+                        .with("field", e.field)
+                        .with_key("reason", e.reason),
+                );
             }
         }
         if problems.len() == before {

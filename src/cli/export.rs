@@ -24,7 +24,10 @@ pub fn run(ctx: &Settings, out: Option<&Path>) -> Result<()> {
     })?;
     let msg = ctx.lang.tr_with(
         "exchange.export_done",
-        &[("count", &total.to_string()), ("file", &target_name(out))],
+        &[
+            ("count", &total.to_string()),
+            ("file", &shown_name(ctx, out)),
+        ],
     );
     report(out, &msg);
     Ok(())
@@ -33,6 +36,14 @@ pub fn run(ctx: &Settings, out: Option<&Path>) -> Result<()> {
 /// The file's name as messages and the audit log give it; `-` for stdout.
 pub(super) fn target_name(out: Option<&Path>) -> String {
     out.map_or_else(|| "-".to_string(), |p| p.display().to_string())
+}
+
+/// The file's name as a closing message gives it.
+pub(super) fn shown_name(ctx: &Settings, out: Option<&Path>) -> String {
+    out.map_or_else(
+        || ctx.lang.tr("exchange.stdout"),
+        |p| p.display().to_string(),
+    )
 }
 
 /// The closing message: on stdout, unless stdout is the export itself.
