@@ -3,6 +3,9 @@
 
 mod backup;
 mod check;
+mod customers;
+mod export;
+mod import;
 
 use crate::config::{self, Config};
 use crate::i18n::Lang;
@@ -40,6 +43,19 @@ pub enum Command {
     Backup { file: PathBuf },
     /// Check the database's integrity and schema version; non-zero exit when anything is wrong
     Check,
+    /// Write every record as one JSON document, to stdout or to --out FILE
+    Export {
+        /// The file to write [default: stdout]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Merge an export document into the database (--db may name a new file); all or nothing
+    Import { file: PathBuf },
+    /// Customer lists as CSV
+    Customers {
+        #[command(subcommand)]
+        command: customers::CustomersCommand,
+    },
 }
 
 /// What every subcommand and the TUI start from: settings resolved from flags, config, environment.
@@ -101,5 +117,8 @@ pub fn run(cmd: &Command, ctx: &Settings) -> Result<()> {
     match cmd {
         Command::Backup { file } => backup::run(ctx, file),
         Command::Check => check::run(ctx),
+        Command::Export { out } => export::run(ctx, out.as_deref()),
+        Command::Import { file } => import::run(ctx, file),
+        Command::Customers { command } => customers::run(ctx, command),
     }
 }

@@ -3,7 +3,7 @@
 
 use super::employee::stale_or_missing;
 use super::{
-    Result, Store, StoreError, audit, code_col, date_col, error::unique_violation, opt_date,
+    Ctx, Result, Store, StoreError, audit, code_col, date_col, error::unique_violation, opt_date,
 };
 use crate::domain::customer::haystack;
 use crate::domain::{Code, date};
@@ -163,7 +163,8 @@ pub(crate) fn insert(conn: &Connection, c: &Customer) -> rusqlite::Result<usize>
     )
 }
 
-fn apply(base: Customer, v: CustomerInput) -> Customer {
+/// `base` with the fields a form or a CSV row sets replaced by `v`.
+pub(crate) fn apply(base: Customer, v: CustomerInput) -> Customer {
     Customer {
         code: v.code,
         name: v.name,
@@ -206,45 +207,68 @@ pub fn new_customer(input: CustomerInput, now: &str) -> Customer {
     apply(base, input)
 }
 
+/// Inserts a customer from validated input inside the caller's transaction, with its audit entry.
+pub(crate) fn create_in(tx: &Connection, ctx: &Ctx, v: CustomerInput) -> Result<Customer> {
+    let c = new_customer(v, &ctx.now);
+    insert(tx, &c).map_err(|e| unique_violation(e, "code"))?;
+    audit::record(
+        tx,
+        ctx,
+        "create",
+        "customer",
+        Some(&c.id),
+        audit::snapshot(&c),
+    )?;
+    Ok(c)
+}
+
+/// The versioned save of a customer opened at `old.version`, inside the caller's transaction:
+/// refused as stale if anyone saved it since. `v` must be validated input.
+pub(crate) fn update_in(
+    tx: &Connection,
+    ctx: &Ctx,
+    old: &Customer,
+    v: CustomerInput,
+) -> Result<Customer> {
+    let new = Customer {
+        version: old.version + 1,
+        updated_at: ctx.now.clone(),
+        ..apply(old.clone(), v)
+    };
+    let n = tx
+        .execute(
+            "UPDATE customer SET code=?2, name=?3, company=?4, tier=?5, tags=?6, phone=?7, email=?8,
+               address=?9, birthday=?10, preferences=?11, source=?12, owner_id=?13, notes=?14,
+               version=version+1, updated_at=?15
+             WHERE id=?1 AND version=?16",
+            params![
+                new.id, new.code, new.name, new.company, new.tier.code(), new.tags, new.phone,
+                new.email, new.address, new.birthday.map(date::format), new.preferences,
+                new.source, new.owner_id, new.notes, new.updated_at, old.version
+            ],
+        )
+        .map_err(|e| unique_violation(e, "code"))?;
+    stale_or_missing(tx, n, "customer", &old.id)?;
+    audit::record(
+        tx,
+        ctx,
+        "update",
+        "customer",
+        Some(&new.id),
+        audit::diff(old, &new),
+    )?;
+    Ok(new)
+}
+
 impl Store {
     pub fn create_customer(&mut self, input: &CustomerInput) -> Result<Customer> {
         let v = input.validate().map_err(StoreError::Invalid)?;
-        self.write(|tx, ctx| {
-            let c = new_customer(v, &ctx.now);
-            insert(tx, &c).map_err(|e| unique_violation(e, "code"))?;
-            audit::record(
-                tx,
-                ctx,
-                "create",
-                "customer",
-                Some(&c.id),
-                audit::snapshot(&c),
-            )?;
-            Ok(c)
-        })
+        self.write(|tx, ctx| create_in(tx, ctx, v))
     }
 
     pub fn update_customer(&mut self, old: &Customer, input: &CustomerInput) -> Result<Customer> {
         let v = input.validate().map_err(StoreError::Invalid)?;
-        self.write(|tx, ctx| {
-            let new = Customer { version: old.version + 1, updated_at: ctx.now.clone(), ..apply(old.clone(), v) };
-            let n = tx
-                .execute(
-                    "UPDATE customer SET code=?2, name=?3, company=?4, tier=?5, tags=?6, phone=?7, email=?8,
-                       address=?9, birthday=?10, preferences=?11, source=?12, owner_id=?13, notes=?14,
-                       version=version+1, updated_at=?15
-                     WHERE id=?1 AND version=?16",
-                    params![
-                        new.id, new.code, new.name, new.company, new.tier.code(), new.tags, new.phone,
-                        new.email, new.address, new.birthday.map(date::format), new.preferences,
-                        new.source, new.owner_id, new.notes, new.updated_at, old.version
-                    ],
-                )
-                .map_err(|e| unique_violation(e, "code"))?;
-            stale_or_missing(tx, n, "customer", &old.id)?;
-            audit::record(tx, ctx, "update", "customer", Some(&new.id), audit::diff(old, &new))?;
-            Ok(new)
-        })
+        self.write(|tx, ctx| update_in(tx, ctx, old, v))
     }
 
     /// Deletes a customer with its purchases and follow-ups; refused if it changed since opened.

@@ -19,6 +19,9 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored data is not valid: {0}")]
     Json(#[from] serde_json::Error),
+    /// An import refused whole: every problem found, each with where it is.
+    #[error("the input was refused: {} problem(s), nothing was written", .0.len())]
+    Rejected(Vec<super::exchange::Problem>),
 }
 
 /// Why a database file is not opened. Nothing is written to a refused file.

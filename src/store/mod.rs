@@ -6,6 +6,7 @@ pub mod customer;
 pub mod draft;
 pub mod employee;
 mod error;
+pub mod exchange;
 pub mod follow_up;
 mod open;
 pub mod schema;
