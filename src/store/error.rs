@@ -13,7 +13,7 @@ pub enum StoreError {
     Refused(#[from] Refusal),
     #[error("another record already has this {field}")]
     Duplicate { field: &'static str },
-    #[error("invalid input: {0:?}")]
+    #[error("invalid input in: {}", .0.iter().map(|e| e.field).collect::<Vec<_>>().join(", "))]
     Invalid(crate::domain::Invalid),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -18,7 +18,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
 use ratatui::layout::{Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 use std::collections::BTreeMap;
 use std::sync::mpsc::Receiver;
 
@@ -739,38 +739,48 @@ impl App {
         }
     }
 
-    /// The hint bar: the keys this screen offers, generated from the live bindings.
+    /// The hint bar: the keys this screen offers, generated from the live bindings. Help and
+    /// quit always show; the screen's own actions fill the rest, whole hints only.
     fn draw_hints(&self, frame: &mut Frame, area: Rect) {
-        let mut spans = Vec::new();
-        let actions: Vec<Action> = if self.form.is_some() || self.overlay.is_some() {
-            Vec::new()
-        } else {
-            self.offered()
-                .into_iter()
-                .filter(|a| !a.is_movement() && !Action::GLOBAL.contains(a) && *a != Action::Back)
-                .chain([Action::Back, Action::Palette, Action::Help, Action::Quit])
-                .filter(|a| self.offered().contains(a))
-                .collect()
+        if self.form.is_some() && self.overlay.is_none() {
+            frame.render_widget(
+                Paragraph::new(Span::styled(self.tr("form.keys"), self.theme.dim())),
+                area,
+            );
+            return;
+        }
+        if self.overlay.is_some() {
+            return;
+        }
+        let offered = self.offered();
+        let hint = |a: Action| -> Vec<Span<'static>> {
+            vec![
+                Span::styled(keys::first_key(a), self.theme.key()),
+                Span::raw(format!(" {}  ", self.tr(a.name_key()))),
+            ]
         };
-        if let Some((_, _)) = &self.form {
-            spans.push(Span::styled(self.tr("form.keys"), self.theme.dim()));
-        }
-        for a in actions {
-            spans.push(Span::styled(keys::first_key(a), self.theme.key()));
-            spans.push(Span::raw(format!(" {}  ", self.tr(a.name_key()))));
-        }
-        // Cut at a whole hint rather than mid-word.
-        let mut line = Vec::new();
-        let mut used = 0;
-        for pair in spans.chunks(2) {
-            let w: usize = pair.iter().map(|s| width(&s.content)).sum();
-            if used + w > area.width as usize {
+        let tail: Vec<Span> = [Action::Palette, Action::Help, Action::Quit]
+            .into_iter()
+            .filter(|a| offered.contains(a))
+            .flat_map(hint)
+            .collect();
+        let mut room =
+            (area.width as usize).saturating_sub(tail.iter().map(|s| width(&s.content)).sum());
+        let mut spans = Vec::new();
+        for a in offered
+            .iter()
+            .filter(|a| !a.is_movement() && !Action::GLOBAL.contains(a))
+        {
+            let h = hint(*a);
+            let w: usize = h.iter().map(|s| width(&s.content)).sum();
+            if w > room {
                 break;
             }
-            used += w;
-            line.extend_from_slice(pair);
+            room -= w;
+            spans.extend(h);
         }
-        frame.render_widget(Paragraph::new(Line::from(line)), area);
+        spans.extend(tail);
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
     }
 
     fn draw_overlay(&self, frame: &mut Frame, body: Rect) {
@@ -802,7 +812,7 @@ impl App {
             .map(|l| (width(l) as u16 / w.saturating_sub(4).max(1)) + 1)
             .sum::<u16>();
         let rect = centered(body, w, lines + 2);
-        frame.render_widget(Clear, rect);
+        super::widgets::clear(frame, rect);
         let block = Block::bordered()
             .border_set(self.theme.border())
             .title(format!(" {title} "));
@@ -815,32 +825,58 @@ impl App {
     }
 
     /// Help lists every action offered here with all its keys: the same table the keys use.
+    /// Two columns when one does not fit the height.
     fn draw_help(&self, frame: &mut Frame, body: Rect) {
+        let entries: Vec<(String, String)> = self
+            .offered()
+            .into_iter()
+            .map(|a| (keys::keys_of(a), self.tr(a.name_key())))
+            .collect();
+        let notes = [
+            self.tr("help.forms"),
+            self.tr("help.dates"),
+            self.tr("help.close"),
+        ];
+        let room = body
+            .height
+            .saturating_sub(2 + notes.len() as u16 + 1)
+            .max(1) as usize;
+        let columns = if entries.len() > room { 2 } else { 1 };
+        let per_col = entries.len().div_ceil(columns);
+        let key_w = entries.iter().map(|(k, _)| width(k)).max().unwrap_or(0);
+        let col_w = (body.width.saturating_sub(2) / columns as u16) as usize;
         let mut lines = Vec::new();
-        for a in self.offered() {
-            lines.push(Line::from(vec![
-                Span::styled(format!("{:>12}  ", keys::keys_of(a)), self.theme.key()),
-                Span::raw(self.tr(a.name_key())),
-            ]));
+        for row in 0..per_col {
+            let mut spans = Vec::new();
+            for col in 0..columns {
+                if let Some((k, name)) = entries.get(col * per_col + row) {
+                    let key = format!("{}{k}  ", " ".repeat(key_w.saturating_sub(width(k))));
+                    let name = fit(name, col_w.saturating_sub(width(&key) + 1));
+                    let pad = col_w.saturating_sub(width(&key) + width(&name));
+                    spans.push(Span::styled(key, self.theme.key()));
+                    spans.push(Span::raw(format!("{name}{}", " ".repeat(pad))));
+                }
+            }
+            lines.push(Line::from(spans));
         }
         lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(
-            self.tr("help.forms"),
-            self.theme.dim(),
-        )));
-        lines.push(Line::from(Span::styled(
-            self.tr("help.dates"),
-            self.theme.dim(),
-        )));
-        lines.push(Line::from(Span::styled(
-            self.tr("help.close"),
-            self.theme.dim(),
-        )));
-        let rect = centered(body, 72, lines.len() as u16 + 2);
-        frame.render_widget(Clear, rect);
+        for n in notes {
+            lines.push(Line::from(Span::styled(n, self.theme.dim())));
+        }
+        let rect = centered(
+            body,
+            body.width.min(if columns == 2 { 100 } else { 72 }),
+            lines.len() as u16 + 2,
+        );
+        super::widgets::clear(frame, rect);
         let block = Block::bordered()
             .border_set(self.theme.border())
             .title(format!(" {} ", self.tr("help.title")));
-        frame.render_widget(Paragraph::new(lines).block(block), rect);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(block),
+            rect,
+        );
     }
 }
