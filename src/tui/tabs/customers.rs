@@ -316,7 +316,7 @@ impl App {
             Column::new(self.tr("field.code"), 8, 7),
             Column::new(self.tr("field.name"), 14, 6),
             Column::new(self.tr("field.company"), 20, 0),
-            Column::new(self.tr("field.tier"), 6, 4),
+            Column::new(self.tr("field.tier"), 8, 6),
             Column::new(self.tr("field.phone"), 13, 0),
             Column::new(self.tr("field.owner"), 9, 0),
         ];

@@ -165,7 +165,7 @@ impl App {
             "filter.count",
             &[("count", &self.filtered_count().to_string())],
         );
-        let text_w = (area.width as usize).saturating_sub(width(&label) + width(&count) + 1);
+        let text_w = (area.width as usize).saturating_sub(width(&label) + width(&count) + 2);
         let shown = fit(&f.text, text_w);
         let style = if f.editing {
             self.theme.key()
