@@ -248,7 +248,7 @@ impl App {
                     Field::pick("customer", l("customer"), Lookup::Customer, cust).required();
                 if row.is_some() {
                     // A visit stays with its customer; only when, how and who change.
-                    customer.required = true;
+                    customer = customer.locked();
                 }
                 vec![
                     customer,

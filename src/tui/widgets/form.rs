@@ -46,6 +46,8 @@ pub struct Field {
     pub label: String,
     pub input: Input,
     pub required: bool,
+    /// Shown but not changed here (a visit stays with its customer).
+    pub locked: bool,
 }
 
 /// What the form asks of its owner after a key.
@@ -87,6 +89,7 @@ impl Field {
             label,
             input: Input::Text(text_area(value)),
             required: false,
+            locked: false,
         }
     }
     pub fn multi(id: &'static str, label: String, value: &str) -> Field {
@@ -95,6 +98,7 @@ impl Field {
             label,
             input: Input::Multi(text_area(value)),
             required: false,
+            locked: false,
         }
     }
     pub fn date(id: &'static str, label: String, value: Option<NaiveDate>) -> Field {
@@ -104,6 +108,7 @@ impl Field {
             label,
             input: Input::Date(text_area(&v)),
             required: false,
+            locked: false,
         }
     }
     pub fn choice(
@@ -118,6 +123,7 @@ impl Field {
             label,
             input: Input::Choice { options, selected },
             required: false,
+            locked: false,
         }
     }
     pub fn pick(
@@ -131,10 +137,15 @@ impl Field {
             label,
             input: Input::Pick { lookup, value },
             required: false,
+            locked: false,
         }
     }
     pub fn required(mut self) -> Field {
         self.required = true;
+        self
+    }
+    pub fn locked(mut self) -> Field {
+        self.locked = true;
         self
     }
 
@@ -317,6 +328,12 @@ impl Form {
         let Some(field) = self.fields.get_mut(focus) else {
             return FormEvent::None;
         };
+        if field.locked {
+            if key.code == KeyCode::Enter {
+                self.focus = (self.focus + 1) % self.fields.len();
+            }
+            return FormEvent::None;
+        }
         match &mut field.input {
             Input::Text(t) | Input::Date(t) => {
                 if key.code == KeyCode::Enter {
@@ -518,7 +535,9 @@ impl Form {
                         Some((_, l)) => format!("‹ {l} ›"),
                         None => format!("‹ {} ›", lang.tr("form.choose")),
                     };
-                    let style = if focused {
+                    let style = if f.locked {
+                        theme.dim()
+                    } else if focused {
                         theme.selected()
                     } else {
                         Style::default()
@@ -533,7 +552,9 @@ impl Form {
                         Some((_, l)) => format!("{l} ▾"),
                         None => format!("{} ▾", lang.tr("form.pick")),
                     };
-                    let style = if focused {
+                    let style = if f.locked {
+                        theme.dim()
+                    } else if focused {
                         theme.selected()
                     } else {
                         Style::default()
