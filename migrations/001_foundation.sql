@@ -68,8 +68,11 @@ CREATE TABLE follow_up (
     created_at   TEXT NOT NULL,
     updated_at   TEXT NOT NULL
 );
+-- The lists page through these in order, so no query sorts a million rows.
 CREATE INDEX follow_up_by_state_due ON follow_up (state, due_date);
 CREATE INDEX follow_up_by_owner_state_due ON follow_up (owner_id, state, due_date);
+CREATE INDEX follow_up_by_due ON follow_up (due_date);
+CREATE INDEX follow_up_by_owner_due ON follow_up (owner_id, due_date);
 CREATE INDEX follow_up_by_customer ON follow_up (customer_id, due_date);
 
 -- An issue found on a visit, handed to a department and tracked until closed.
