@@ -107,10 +107,11 @@ fn where_clause(scope: &Scope) -> (String, Vec<rusqlite::types::Value>) {
 }
 
 fn order(scope: &Scope) -> &'static str {
+    // Ties break by rowid, which every index already holds in order: no sort at scale.
     if scope.open_only {
-        "ORDER BY f.due_date, f.id"
+        "ORDER BY f.due_date, f.rowid"
     } else {
-        "ORDER BY f.due_date DESC, f.id"
+        "ORDER BY f.due_date DESC, f.rowid DESC"
     }
 }
 
