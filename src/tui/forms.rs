@@ -545,6 +545,21 @@ impl App {
         }
     }
 
+    /// The open form's unsaved input, for the hang-up watchdog to save if the loop cannot.
+    pub fn draft_snapshot(&self) -> Option<super::hangup::Snapshot> {
+        let (kind, form) = self
+            .form
+            .as_ref()
+            .filter(|(_, f)| f.dirty && self.mode == Mode::Work)?;
+        Some(super::hangup::Snapshot {
+            db: self.store.path()?.to_path_buf(),
+            actor: self.store.actor().to_string(),
+            form: serde_json::to_string(kind).ok()?,
+            record_id: kind.record_id().map(str::to_string),
+            fields: serde_json::to_string(&form.values()).ok()?,
+        })
+    }
+
     /// Keeps the open form's input as a draft (the terminal is going away, or a periodic save).
     pub fn save_draft(&mut self) {
         if self.mode != Mode::Work {

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod app;
 pub mod forms;
+pub(crate) mod hangup;
 pub mod keys;
 pub mod tabs;
 pub mod theme;
@@ -15,13 +16,13 @@ use app::{App, Options};
 use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
 use ratatui::crossterm::execute;
 use std::io::{IsTerminal, stdout};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// How often the idle loop wakes: to notice a hang-up signal and other processes' commits.
+/// How often the idle loop wakes: to notice a hang-up and other processes' commits.
 const WAKE: Duration = Duration::from_millis(250);
 const CHECK_COMMITS: Duration = Duration::from_secs(1);
+type Term = ratatui::Terminal<ratatui::backend::CrosstermBackend<std::io::Stdout>>;
+
 const DRAFT_EVERY: Duration = Duration::from_secs(5);
 
 pub fn run(settings: &Settings, screen: Option<&str>) -> Result<()> {
@@ -54,33 +55,33 @@ pub fn run(settings: &Settings, screen: Option<&str>) -> Result<()> {
     };
     let mut app = App::new(store, opts)?;
 
-    let hangup = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, Arc::clone(&hangup))?;
-    }
+    let watch = hangup::Watch::default();
+    watch.start()?;
+    // Our own hook and restore: ratatui's print to stderr, and printing to a terminal that
+    // is gone panics again inside the hook.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(stdout(), DisableBracketedPaste);
+        leave_terminal();
         default_hook(info);
     }));
-    let mut terminal = ratatui::try_init()?;
-    let _ = execute!(stdout(), EnableBracketedPaste);
-    let result = event_loop(&mut terminal, &mut app, &hangup);
-    let _ = execute!(stdout(), DisableBracketedPaste);
-    ratatui::restore();
+    ratatui::crossterm::terminal::enable_raw_mode()?;
+    execute!(
+        stdout(),
+        ratatui::crossterm::terminal::EnterAlternateScreen,
+        EnableBracketedPaste
+    )?;
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))?;
+    let result = event_loop(&mut terminal, &mut app, &watch);
+    leave_terminal();
     result
 }
 
-fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
-    app: &mut App,
-    hangup: &AtomicBool,
-) -> Result<()> {
+fn event_loop(terminal: &mut Term, app: &mut App, watch: &hangup::Watch) -> Result<()> {
     let mut last_check = Instant::now();
     let mut last_draft = Instant::now();
     let mut redraw = true;
     loop {
-        if hangup.load(Ordering::Relaxed) {
+        if watch.is_gone() {
             app.save_draft();
             return Ok(());
         }
@@ -94,9 +95,16 @@ fn event_loop(
         if app.quit {
             return Ok(());
         }
-        match event::poll(WAKE) {
-            Ok(true) => match event::read() {
-                Ok(ev) => {
+        match hangup::stdin_ready(WAKE) {
+            hangup::Ready::Gone => {
+                app.save_draft();
+                return Ok(());
+            }
+            hangup::Ready::Timeout => {}
+            hangup::Ready::Input => {
+                // Drain what crossterm has, without ever blocking in it.
+                while !watch.is_gone() && event::poll(Duration::ZERO).unwrap_or(false) {
+                    let Ok(ev) = event::read() else { break };
                     if is_ctrl_z(&ev) {
                         suspend(terminal)?;
                     } else {
@@ -104,16 +112,7 @@ fn event_loop(
                     }
                     redraw = true;
                 }
-                // The terminal is gone: keep the input and leave rather than spin.
-                Err(_) => {
-                    app.save_draft();
-                    return Ok(());
-                }
-            },
-            Ok(false) => {}
-            Err(_) => {
-                app.save_draft();
-                return Ok(());
+                watch.set_snapshot(app.draft_snapshot());
             }
         }
         if last_check.elapsed() >= CHECK_COMMITS {
@@ -133,10 +132,20 @@ fn is_ctrl_z(ev: &Event) -> bool {
         && k.modifiers.contains(event::KeyModifiers::CONTROL))
 }
 
+/// Puts the terminal back as it was; errors are ignored (the terminal may be gone).
+pub(crate) fn leave_terminal() {
+    let _ = ratatui::crossterm::terminal::disable_raw_mode();
+    let _ = execute!(
+        stdout(),
+        DisableBracketedPaste,
+        ratatui::crossterm::terminal::LeaveAlternateScreen,
+        ratatui::crossterm::cursor::Show
+    );
+}
+
 /// Ctrl-Z: give the terminal back, stop until `fg`, then take it again and redraw in full.
-fn suspend(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
-    let _ = execute!(stdout(), DisableBracketedPaste);
-    ratatui::restore();
+fn suspend(terminal: &mut Term) -> Result<()> {
+    leave_terminal();
     #[cfg(unix)]
     // SAFETY: raising a signal on our own process; the default SIGTSTP action stops it.
     unsafe {
