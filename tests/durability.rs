@@ -205,7 +205,8 @@ impl Acknowledged {
                 ["F", id] if id.len() == 36 => self.follow_ups.push(id.to_string()),
                 ["U", id, v, company] if id.len() == 36 => {
                     let Ok(v) = v.parse() else { continue };
-                    self.updates.insert(id.to_string(), (v, company.to_string()));
+                    self.updates
+                        .insert(id.to_string(), (v, company.to_string()));
                 }
                 _ => continue,
             }

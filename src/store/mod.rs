@@ -48,7 +48,7 @@ impl Store {
     pub fn open_in_memory(actor: &str) -> Result<Store> {
         let mut conn = Connection::open_in_memory()?;
         open::configure(&mut conn)?;
-        schema::migrations().to_latest(&mut conn).map_err(|e| {
+        schema::upgrade(&mut conn).map_err(|e| {
             StoreError::Refused(Refusal::Cannot {
                 path: ":memory:".into(),
                 detail: e.to_string(),

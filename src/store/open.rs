@@ -64,6 +64,13 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
         }
         .into());
     }
+    if version < 0 {
+        return Err(Refusal::Damaged {
+            path,
+            detail: format!("its schema version {version} is not one MarketDesk writes"),
+        }
+        .into());
+    }
     if version == 0 && foreign_tables > 0 {
         return Err(Refusal::Damaged {
             path,
@@ -84,16 +91,17 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
     }
     configure(&mut conn)?;
     if version < schema::LATEST {
-        schema::migrations()
-            .to_latest(&mut conn)
-            .map_err(|e| match e {
-                rusqlite_migration::Error::RusqliteError { err, .. } => damaged(err),
-                other => Refusal::Cannot {
-                    path: path.clone(),
-                    detail: other.to_string(),
-                }
-                .into(),
-            })?;
+        // Another program may have upgraded the file since the version was read above; the
+        // upgrade reads it again under the write lock.
+        let found = schema::upgrade(&mut conn).map_err(damaged)?;
+        if found > schema::LATEST {
+            return Err(Refusal::NewerVersion {
+                path,
+                found,
+                known: schema::LATEST,
+            }
+            .into());
+        }
     }
     Ok(conn)
 }
