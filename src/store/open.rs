@@ -115,24 +115,60 @@ pub(super) fn configure(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
-/// A non-empty file must start with SQLite's magic string; anything else is not ours to touch.
+/// A non-empty file must start with SQLite's magic string and be a whole number of pages;
+/// anything else is not ours to touch. SQLite reads a file cut short in the middle of its
+/// last page without complaint, and its first write would build on the torn page.
 fn check_header(path: &Path) -> Result<()> {
     let Ok(mut f) = std::fs::File::open(path) else {
         return Ok(()); // does not exist yet: it will be created
     };
-    let mut head = [0u8; 16];
-    let n = f.read(&mut head).unwrap_or(0);
+    let damaged = |detail: &str| -> StoreError {
+        Refusal::Damaged {
+            path: path.to_path_buf(),
+            detail: detail.into(),
+        }
+        .into()
+    };
+    let mut head = [0u8; 100];
+    let n = read_up_to(&mut f, &mut head);
     if n == 0 {
         return Ok(());
     }
-    if n < 16 || &head != b"SQLite format 3\0" {
-        return Err(Refusal::Damaged {
-            path: path.to_path_buf(),
-            detail: "it does not start with the SQLite header".into(),
-        }
-        .into());
+    if n < 16 || &head[..16] != b"SQLite format 3\0" {
+        return Err(damaged("it does not start with the SQLite header"));
     }
-    Ok(())
+    if n < head.len() {
+        return Err(damaged("it is shorter than an SQLite header"));
+    }
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    match page_size(&head) {
+        None => Err(damaged("its page size is not one SQLite writes")),
+        Some(page) if len % page != 0 => Err(damaged(
+            "it is truncated: its length is not a whole number of pages",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The page size in a database header: a power of two from 512 to 32768, or 1 for 65536.
+fn page_size(head: &[u8; 100]) -> Option<u64> {
+    match u16::from_be_bytes([head[16], head[17]]) {
+        1 => Some(65536),
+        p if (512..=32768).contains(&p) && p.is_power_of_two() => Some(u64::from(p)),
+        _ => None,
+    }
+}
+
+/// Reads until `buf` is full or the file ends; a short read is not the end of the file.
+fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    n
 }
 
 /// SQLite needs to create `-wal` and `-shm` beside the file; find out now, not mid-write.
