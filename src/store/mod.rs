@@ -19,6 +19,9 @@ use std::time::Duration;
 /// How long a write waits for another process's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long opening a file waits for a lock before refusing it as locked.
+const OPEN_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// One open database, acting as one person (whose login the audit log records).
 pub struct Store {
     conn: Connection,

@@ -1,7 +1,7 @@
 //! Opening a database file: refuse what must not be touched (newer schema, damaged, locked,
 //! network filesystem, unwritable folder) before anything is written, then configure and migrate.
 
-use super::{BUSY_TIMEOUT, Refusal, Result, StoreError, error::is_busy, schema};
+use super::{BUSY_TIMEOUT, OPEN_BUSY_TIMEOUT, Refusal, Result, StoreError, error::is_busy, schema};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,11 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
         path: path.clone(),
         detail: e.to_string(),
     })?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(damaged)?;
+    // Readers of a WAL database wait only for a lock held across a whole session (locking_mode
+    // EXCLUSIVE, a rollback-journal writer) or for milliseconds (WAL recovery): a short wait
+    // tells the person at the prompt sooner that the file is locked. Writes, the upgrade
+    // included, get the full BUSY_TIMEOUT from `configure` below.
+    conn.busy_timeout(OPEN_BUSY_TIMEOUT).map_err(damaged)?;
 
     // Read before writing anything: the version, and whether the schema is readable at all.
     let version: i64 = conn
