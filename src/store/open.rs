@@ -203,7 +203,14 @@ fn network_filesystem(dir: &Path) -> Option<String> {
     if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
         return None;
     }
-    let name = match st.f_type as i64 {
+    // Magic numbers are 32-bit; `f_type` is a signed word that is 32 bits on some targets.
+    network_filesystem_name(st.f_type as u32).map(str::to_string)
+}
+
+/// The network filesystem a Linux `statfs` magic number stands for, if it is one.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn network_filesystem_name(magic: u32) -> Option<&'static str> {
+    Some(match magic {
         0x6969 => "NFS",
         0x517B => "SMB",
         0xFF534D42 => "CIFS",
@@ -215,8 +222,7 @@ fn network_filesystem(dir: &Path) -> Option<String> {
         0x01021997 => "9P",
         0x47504653 => "GPFS",
         _ => return None,
-    };
-    Some(name.to_string())
+    })
 }
 
 #[cfg(all(unix, not(target_os = "linux")))]
@@ -243,4 +249,60 @@ fn network_filesystem(dir: &Path) -> Option<String> {
 #[cfg(not(unix))]
 fn network_filesystem(_dir: &Path) -> Option<String> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_filesystems_are_named_by_their_magic_number() {
+        for (magic, name) in [
+            (0x6969, "NFS"),
+            (0x517B, "SMB"),
+            (0xFF53_4D42, "CIFS"),
+            (0xFE53_4D42, "SMB2"),
+            (0x5346_414F, "AFS"),
+            (0x00C3_6400, "Ceph"),
+            (0x0102_1997, "9P"),
+        ] {
+            assert_eq!(network_filesystem_name(magic), Some(name), "{magic:#x}");
+        }
+        // Local filesystems: ext4, xfs, btrfs, tmpfs, overlayfs, zfs.
+        for magic in [
+            0xEF53,
+            0x5846_5342,
+            0x9123_683E,
+            0x0102_1994,
+            0x794C_7630,
+            0x2FC1_2FC1,
+        ] {
+            assert_eq!(network_filesystem_name(magic), None, "{magic:#x}");
+        }
+    }
+
+    /// The folder the tests run in is local, so the detection must not refuse it.
+    #[cfg(unix)]
+    #[test]
+    fn a_local_folder_is_not_a_network_filesystem() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(network_filesystem(dir.path()), None);
+    }
+
+    #[test]
+    fn page_sizes_are_read_from_the_header() {
+        let mut head = [0u8; 100];
+        for (bytes, size) in [
+            ([0x10, 0x00], Some(4096)),
+            ([0x02, 0x00], Some(512)),
+            ([0x80, 0x00], Some(32768)),
+            ([0x00, 0x01], Some(65536)),
+            ([0x00, 0x00], None),
+            ([0x03, 0x00], None),
+            ([0x01, 0x00], None),
+        ] {
+            head[16..18].copy_from_slice(&bytes);
+            assert_eq!(page_size(&head), size, "{bytes:?}");
+        }
+    }
 }
