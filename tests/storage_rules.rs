@@ -226,3 +226,41 @@ fn the_audit_log_is_append_only() {
         .unwrap();
     assert_eq!(actor, "tester");
 }
+
+/// Another program, the sqlite3 shell an administrator might run, reads the file and closes
+/// it while a Store of ours is open. Had it found none of our locks, it would, closing last,
+/// checkpoint and delete the WAL that our Store still writes to. (The bundled SQLite also
+/// checks the `-shm` lock and would not; older programs, like this shell may be, do.)
+#[test]
+fn a_second_store_in_one_process_keeps_the_first_ones_locks() {
+    if std::process::Command::new("sqlite3")
+        .arg("-version")
+        .output()
+        .is_err()
+    {
+        println!("note: no sqlite3 shell here; skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    let wal = dir.path().join("desk.db-wal");
+    let mut first = Store::open(&db, "alice").unwrap();
+    first.create_customer(&input("C000001", "王偉")).unwrap();
+    // Opening the same file again in this process (a second window, say, opened and closed)
+    // must not cancel the first Store's locks.
+    drop(Store::open(&db, "bob").unwrap());
+    let out = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT count(*) FROM customer;")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1", "{out:?}");
+    assert!(
+        wal.exists(),
+        "another program deleted the WAL under an open Store"
+    );
+    first.create_customer(&input("C000002", "李娜")).unwrap();
+    drop(first);
+    let reopened = Store::open(&db, "carol").unwrap();
+    assert_eq!(customer::count(reopened.conn()).unwrap(), 2);
+}
