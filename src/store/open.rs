@@ -123,8 +123,39 @@ pub(super) fn configure(conn: &mut Connection) -> Result<()> {
 /// anything else is not ours to touch. SQLite reads a file cut short in the middle of its
 /// last page without complaint, and its first write would build on the torn page.
 fn check_header(path: &Path) -> Result<()> {
-    let Ok(mut f) = std::fs::File::open(path) else {
+    let Ok(meta) = std::fs::metadata(path) else {
         return Ok(()); // does not exist yet: it will be created
+    };
+    // Closing any descriptor of a file drops every POSIX lock this process holds on it,
+    // SQLite's included: reading the header with a fresh `File` while another Store of this
+    // process has the database open would let a third program delete the WAL under it
+    // (sqlite.org/howtocorrupt.html §2.2). So each file's descriptor is opened once and kept.
+    // (An open descriptor also keeps the inode alive, so its number is never reused by
+    // another file while it is in the list.)
+    static HEADER_READERS: std::sync::Mutex<Vec<((u64, u64), std::fs::File)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut readers = HEADER_READERS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut fresh = None;
+    let f = match file_key(&meta) {
+        Some(key) => match readers.iter().position(|(k, _)| *k == key) {
+            Some(at) => &mut readers[at].1,
+            None => {
+                let Ok(f) = std::fs::File::open(path) else {
+                    return Ok(()); // vanished or unreadable: SQLite will say what is wrong
+                };
+                readers.push((key, f));
+                let at = readers.len() - 1;
+                &mut readers[at].1
+            }
+        },
+        None => {
+            let Ok(f) = std::fs::File::open(path) else {
+                return Ok(());
+            };
+            fresh.insert(f)
+        }
     };
     let damaged = |detail: &str| -> StoreError {
         Refusal::Damaged {
@@ -134,7 +165,7 @@ fn check_header(path: &Path) -> Result<()> {
         .into()
     };
     let mut head = [0u8; 100];
-    let n = read_up_to(&mut f, &mut head);
+    let n = read_up_to(f, &mut head);
     if n == 0 {
         return Ok(());
     }
@@ -163,8 +194,25 @@ fn page_size(head: &[u8; 100]) -> Option<u64> {
     }
 }
 
-/// Reads until `buf` is full or the file ends; a short read is not the end of the file.
+/// What identifies a file whatever path it is reached by, where POSIX locks are per file.
+#[cfg(unix)]
+fn file_key(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+/// Elsewhere a lock belongs to its handle, so a fresh handle per read is safe.
+#[cfg(not(unix))]
+fn file_key(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+/// Reads from the start until `buf` is full or the file ends.
 fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> usize {
+    use std::io::{Seek, SeekFrom};
+    if f.seek(SeekFrom::Start(0)).is_err() {
+        return 0;
+    }
     let mut n = 0;
     while n < buf.len() {
         match f.read(&mut buf[n..]) {
