@@ -65,7 +65,7 @@ fn writer_child() {
         std::process::exit(3);
     };
     println!("READY");
-    let mut rng = Rng(std::process::id() as u64 * 2654435761 | 1);
+    let mut rng = Rng((std::process::id() as u64 * 2654435761) | 1);
     let mut mine: Vec<String> = Vec::new();
     for n in 0u64.. {
         let input = CustomerInput {
