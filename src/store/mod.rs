@@ -21,6 +21,9 @@ use std::time::Duration;
 /// How long a write waits for another process's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long opening a file waits for a lock before refusing it as locked.
+const OPEN_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// One open database, acting as one person (whose login the audit log records).
 pub struct Store {
     conn: Connection,
@@ -50,7 +53,7 @@ impl Store {
     pub fn open_in_memory(actor: &str) -> Result<Store> {
         let mut conn = Connection::open_in_memory()?;
         open::configure(&mut conn)?;
-        schema::migrations().to_latest(&mut conn).map_err(|e| {
+        schema::upgrade(&mut conn).map_err(|e| {
             StoreError::Refused(Refusal::Cannot {
                 path: ":memory:".into(),
                 detail: e.to_string(),

@@ -1,7 +1,7 @@
 //! Opening a database file: refuse what must not be touched (newer schema, damaged, locked,
 //! network filesystem, unwritable folder) before anything is written, then configure and migrate.
 
-use super::{BUSY_TIMEOUT, Refusal, Result, StoreError, error::is_busy, schema};
+use super::{BUSY_TIMEOUT, OPEN_BUSY_TIMEOUT, Refusal, Result, StoreError, error::is_busy, schema};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,11 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
         path: path.clone(),
         detail: e.to_string(),
     })?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(damaged)?;
+    // Readers of a WAL database wait only for a lock held across a whole session (locking_mode
+    // EXCLUSIVE, a rollback-journal writer) or for milliseconds (WAL recovery): a short wait
+    // tells the person at the prompt sooner that the file is locked. Writes, the upgrade
+    // included, get the full BUSY_TIMEOUT from `configure` below.
+    conn.busy_timeout(OPEN_BUSY_TIMEOUT).map_err(damaged)?;
 
     // Read before writing anything: the version, and whether the schema is readable at all.
     let version: i64 = conn
@@ -61,6 +65,13 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
             path,
             found: version,
             known: schema::LATEST,
+        }
+        .into());
+    }
+    if version < 0 {
+        return Err(Refusal::Damaged {
+            path,
+            detail: format!("its schema version {version} is not one MarketDesk writes"),
         }
         .into());
     }
@@ -84,16 +95,17 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
     }
     configure(&mut conn)?;
     if version < schema::LATEST {
-        schema::migrations()
-            .to_latest(&mut conn)
-            .map_err(|e| match e {
-                rusqlite_migration::Error::RusqliteError { err, .. } => damaged(err),
-                other => Refusal::Cannot {
-                    path: path.clone(),
-                    detail: other.to_string(),
-                }
-                .into(),
-            })?;
+        // Another program may have upgraded the file since the version was read above; the
+        // upgrade reads it again under the write lock.
+        let found = schema::upgrade(&mut conn).map_err(damaged)?;
+        if found > schema::LATEST {
+            return Err(Refusal::NewerVersion {
+                path,
+                found,
+                known: schema::LATEST,
+            }
+            .into());
+        }
     }
     Ok(conn)
 }
@@ -107,24 +119,108 @@ pub(super) fn configure(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
-/// A non-empty file must start with SQLite's magic string; anything else is not ours to touch.
+/// A non-empty file must start with SQLite's magic string and be a whole number of pages;
+/// anything else is not ours to touch. SQLite reads a file cut short in the middle of its
+/// last page without complaint, and its first write would build on the torn page.
 fn check_header(path: &Path) -> Result<()> {
-    let Ok(mut f) = std::fs::File::open(path) else {
+    let Ok(meta) = std::fs::metadata(path) else {
         return Ok(()); // does not exist yet: it will be created
     };
-    let mut head = [0u8; 16];
-    let n = f.read(&mut head).unwrap_or(0);
+    // Closing any descriptor of a file drops every POSIX lock this process holds on it,
+    // SQLite's included: reading the header with a fresh `File` while another Store of this
+    // process has the database open would let a third program delete the WAL under it
+    // (sqlite.org/howtocorrupt.html §2.2). So each file's descriptor is opened once and kept.
+    // (An open descriptor also keeps the inode alive, so its number is never reused by
+    // another file while it is in the list.)
+    static HEADER_READERS: std::sync::Mutex<Vec<((u64, u64), std::fs::File)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut readers = HEADER_READERS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut fresh = None;
+    let f = match file_key(&meta) {
+        Some(key) => match readers.iter().position(|(k, _)| *k == key) {
+            Some(at) => &mut readers[at].1,
+            None => {
+                let Ok(f) = std::fs::File::open(path) else {
+                    return Ok(()); // vanished or unreadable: SQLite will say what is wrong
+                };
+                readers.push((key, f));
+                let at = readers.len() - 1;
+                &mut readers[at].1
+            }
+        },
+        None => {
+            let Ok(f) = std::fs::File::open(path) else {
+                return Ok(());
+            };
+            fresh.insert(f)
+        }
+    };
+    let damaged = |detail: &str| -> StoreError {
+        Refusal::Damaged {
+            path: path.to_path_buf(),
+            detail: detail.into(),
+        }
+        .into()
+    };
+    let mut head = [0u8; 100];
+    let n = read_up_to(f, &mut head);
     if n == 0 {
         return Ok(());
     }
-    if n < 16 || &head != b"SQLite format 3\0" {
-        return Err(Refusal::Damaged {
-            path: path.to_path_buf(),
-            detail: "it does not start with the SQLite header".into(),
-        }
-        .into());
+    if n < 16 || &head[..16] != b"SQLite format 3\0" {
+        return Err(damaged("it does not start with the SQLite header"));
     }
-    Ok(())
+    if n < head.len() {
+        return Err(damaged("it is shorter than an SQLite header"));
+    }
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    match page_size(&head) {
+        None => Err(damaged("its page size is not one SQLite writes")),
+        Some(page) if len % page != 0 => Err(damaged(
+            "it is truncated: its length is not a whole number of pages",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The page size in a database header: a power of two from 512 to 32768, or 1 for 65536.
+fn page_size(head: &[u8; 100]) -> Option<u64> {
+    match u16::from_be_bytes([head[16], head[17]]) {
+        1 => Some(65536),
+        p if (512..=32768).contains(&p) && p.is_power_of_two() => Some(u64::from(p)),
+        _ => None,
+    }
+}
+
+/// What identifies a file whatever path it is reached by, where POSIX locks are per file.
+#[cfg(unix)]
+fn file_key(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+/// Elsewhere a lock belongs to its handle, so a fresh handle per read is safe.
+#[cfg(not(unix))]
+fn file_key(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+/// Reads from the start until `buf` is full or the file ends.
+fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> usize {
+    use std::io::{Seek, SeekFrom};
+    if f.seek(SeekFrom::Start(0)).is_err() {
+        return 0;
+    }
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    n
 }
 
 /// SQLite needs to create `-wal` and `-shm` beside the file; find out now, not mid-write.
@@ -155,7 +251,14 @@ fn network_filesystem(dir: &Path) -> Option<String> {
     if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
         return None;
     }
-    let name = match st.f_type as i64 {
+    // Magic numbers are 32-bit; `f_type` is a signed word that is 32 bits on some targets.
+    network_filesystem_name(st.f_type as u32).map(str::to_string)
+}
+
+/// The network filesystem a Linux `statfs` magic number stands for, if it is one.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn network_filesystem_name(magic: u32) -> Option<&'static str> {
+    Some(match magic {
         0x6969 => "NFS",
         0x517B => "SMB",
         0xFF534D42 => "CIFS",
@@ -167,8 +270,7 @@ fn network_filesystem(dir: &Path) -> Option<String> {
         0x01021997 => "9P",
         0x47504653 => "GPFS",
         _ => return None,
-    };
-    Some(name.to_string())
+    })
 }
 
 #[cfg(all(unix, not(target_os = "linux")))]
@@ -195,4 +297,60 @@ fn network_filesystem(dir: &Path) -> Option<String> {
 #[cfg(not(unix))]
 fn network_filesystem(_dir: &Path) -> Option<String> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_filesystems_are_named_by_their_magic_number() {
+        for (magic, name) in [
+            (0x6969, "NFS"),
+            (0x517B, "SMB"),
+            (0xFF53_4D42, "CIFS"),
+            (0xFE53_4D42, "SMB2"),
+            (0x5346_414F, "AFS"),
+            (0x00C3_6400, "Ceph"),
+            (0x0102_1997, "9P"),
+        ] {
+            assert_eq!(network_filesystem_name(magic), Some(name), "{magic:#x}");
+        }
+        // Local filesystems: ext4, xfs, btrfs, tmpfs, overlayfs, zfs.
+        for magic in [
+            0xEF53,
+            0x5846_5342,
+            0x9123_683E,
+            0x0102_1994,
+            0x794C_7630,
+            0x2FC1_2FC1,
+        ] {
+            assert_eq!(network_filesystem_name(magic), None, "{magic:#x}");
+        }
+    }
+
+    /// The folder the tests run in is local, so the detection must not refuse it.
+    #[cfg(unix)]
+    #[test]
+    fn a_local_folder_is_not_a_network_filesystem() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(network_filesystem(dir.path()), None);
+    }
+
+    #[test]
+    fn page_sizes_are_read_from_the_header() {
+        let mut head = [0u8; 100];
+        for (bytes, size) in [
+            ([0x10, 0x00], Some(4096)),
+            ([0x02, 0x00], Some(512)),
+            ([0x80, 0x00], Some(32768)),
+            ([0x00, 0x01], Some(65536)),
+            ([0x00, 0x00], None),
+            ([0x03, 0x00], None),
+            ([0x01, 0x00], None),
+        ] {
+            head[16..18].copy_from_slice(&bytes);
+            assert_eq!(page_size(&head), size, "{bytes:?}");
+        }
+    }
 }
