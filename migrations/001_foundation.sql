@@ -3,6 +3,9 @@
 -- Every record: a UUID text id (stable across copies), a version for stale-save checks,
 -- created_at / updated_at as RFC 3339 UTC.
 
+-- Marks the file as MarketDesk's ("MKDK"), so another program's database is never taken for ours.
+PRAGMA application_id = 1296778315;
+
 CREATE TABLE employee (
     id            TEXT PRIMARY KEY NOT NULL,
     login         TEXT NOT NULL UNIQUE,

@@ -75,6 +75,16 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
         }
         .into());
     }
+    let app_id: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(damaged)?;
+    if app_id != 0 && app_id != schema::APPLICATION_ID {
+        return Err(Refusal::Damaged {
+            path,
+            detail: "it holds tables of another program".into(),
+        }
+        .into());
+    }
     if version == 0 && foreign_tables > 0 {
         return Err(Refusal::Damaged {
             path,

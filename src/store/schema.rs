@@ -13,6 +13,9 @@ pub fn migrations() -> Migrations<'static> {
     Migrations::new(STEPS.iter().map(|sql| M::up(sql)).collect())
 }
 
+/// `PRAGMA application_id` of a MarketDesk database ("MKDK"), set by the first migration.
+pub const APPLICATION_ID: i64 = 0x4D4B_444B;
+
 /// The schema version this program writes.
 pub const LATEST: i64 = STEPS.len() as i64;
 
@@ -45,5 +48,15 @@ mod tests {
     #[test]
     fn migrations_validate() {
         super::migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn a_new_database_is_marked_as_ours() {
+        let store = crate::store::Store::open_in_memory("t").unwrap();
+        let id: i64 = store
+            .conn()
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(id, super::APPLICATION_ID);
     }
 }
