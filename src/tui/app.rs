@@ -147,7 +147,12 @@ impl App {
         }
         match app.mode {
             Mode::FirstRun => app.open_form(FormKind::FirstRun, &BTreeMap::new()),
-            Mode::WhoAreYou => app.ask_who(),
+            Mode::WhoAreYou => {
+                if opts.login_explicit {
+                    app.error(app.tr_with("who.unknown", &[("login", &opts.login)]));
+                }
+                app.ask_who()
+            }
             Mode::Work => app.start_work(),
         }
         Ok(app)
@@ -457,6 +462,7 @@ impl App {
             },
             Overlay::WhoAreYou(mut p) => match p.handle_key(key) {
                 PickerEvent::Chosen(id) => {
+                    self.status = None;
                     self.me = self.roster.iter().find(|e| e.id == id).cloned();
                     self.start_work();
                 }
