@@ -22,7 +22,8 @@ pub enum Permission {
     ManageRoster,
     EditCustomers,
     EditFollowUps,
-    ReassignOwner,
+    /// Removing a customer removes their history too: the manager alone decides it.
+    DeleteCustomers,
 }
 
 impl Role {

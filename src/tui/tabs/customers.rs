@@ -58,7 +58,7 @@ impl App {
                         v.push(Action::Advance);
                     }
                 }
-                if edit {
+                if self.may(Permission::DeleteCustomers) {
                     v.push(Action::Delete);
                 }
                 v.push(Action::Back);
@@ -75,7 +75,9 @@ impl App {
                     v.push(Action::New);
                 }
                 v.push(Action::Filter);
-                if self.customers.list.selected_row().is_some() && edit {
+                if self.customers.list.selected_row().is_some()
+                    && self.may(Permission::DeleteCustomers)
+                {
                     v.push(Action::Delete);
                 }
                 if !self.customers.filter.text.is_empty() {

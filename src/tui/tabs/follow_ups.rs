@@ -51,7 +51,7 @@ impl App {
                 v.extend_from_slice(MOVES);
                 let planned = d.row.visit.state == FollowUpState::Planned;
                 if edit && planned {
-                    v.extend([Action::Edit, Action::Advance]);
+                    v.extend([Action::Edit, Action::Advance, Action::Delete]);
                 }
                 if edit {
                     v.push(Action::HandOverIssue);
@@ -73,7 +73,7 @@ impl App {
                     v.push(Action::Open);
                 }
                 if edit && sel.is_some_and(|r| r.visit.state == FollowUpState::Planned) {
-                    v.extend([Action::Advance, Action::Edit]);
+                    v.extend([Action::Advance, Action::Edit, Action::Delete]);
                 }
                 if edit {
                     v.push(Action::New);
@@ -118,6 +118,11 @@ impl App {
                 }
             }
             Action::New => self.new_visit(),
+            Action::Delete => {
+                if let Some(v) = selected {
+                    self.cancel_visit(v);
+                }
+            }
             Action::Filter => self.start_filter(),
             Action::ToggleOpen => {
                 self.follow_ups.all = !self.follow_ups.all;
@@ -148,6 +153,16 @@ impl App {
             FormKind::FollowUpNew,
             &crate::tui::forms::follow_up_values(self, &input),
         );
+    }
+
+    /// `d` on a planned visit: cancel it, with a reason (the record stays, as cancelled).
+    fn cancel_visit(&mut self, v: FollowUp) {
+        let kind = FormKind::FollowUpClose {
+            id: v.id,
+            version: v.version,
+            state: FollowUpState::Cancelled,
+        };
+        self.open_form(kind, &BTreeMap::new());
     }
 
     /// `s` on a planned visit: done, missed or cancelled.
@@ -230,6 +245,7 @@ impl App {
                 &BTreeMap::new(),
             ),
             Action::Advance => self.visit_menu(v),
+            Action::Delete => self.cancel_visit(v),
             Action::HandOverIssue => {
                 let first = v.issues_found.lines().next().unwrap_or("").to_string();
                 self.open_form(
