@@ -49,7 +49,8 @@ pub fn run(ctx: &Settings, file: &Path) -> Result<()> {
     let mut rows = vec![head.to_vec()];
     for (record_type, t) in &summary.tallies {
         rows.push(vec![
-            record_type.to_string(),
+            // The JSON name stays beside the label: it is what the file calls them.
+            format!("{} ({record_type})", lang.tr(&format!("record.{record_type}"))),
             t.inserted.to_string(),
             t.updated.to_string(),
             t.skipped.to_string(),
