@@ -3,6 +3,7 @@
 
 mod backup;
 mod check;
+mod demo;
 
 use crate::config::{self, Config};
 use crate::i18n::Lang;
@@ -40,6 +41,16 @@ pub enum Command {
     Backup { file: PathBuf },
     /// Check the database's integrity and schema version; non-zero exit when anything is wrong
     Check,
+    /// Fill an empty database with a sample department (8 staff, 200 customers, their visits);
+    /// with --customers/--visits, the scale data set instead (50 staff, ten years of visits)
+    Demo {
+        /// Build the scale data set with this many customers (SPEC §7: 100000) [default: visits / 10]
+        #[arg(long, value_name = "N")]
+        customers: Option<usize>,
+        /// Build the scale data set with this many follow-up visits (SPEC §7: 1000000) [default: customers × 10]
+        #[arg(long, value_name = "M")]
+        visits: Option<usize>,
+    },
 }
 
 /// What every subcommand and the TUI start from: settings resolved from flags, config, environment.
@@ -101,5 +112,6 @@ pub fn run(cmd: &Command, ctx: &Settings) -> Result<()> {
     match cmd {
         Command::Backup { file } => backup::run(ctx, file),
         Command::Check => check::run(ctx),
+        Command::Demo { customers, visits } => demo::run(ctx, *customers, *visits),
     }
 }
