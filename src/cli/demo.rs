@@ -30,13 +30,19 @@ pub fn run(ctx: &Settings, customers: Option<usize>, visits: Option<usize>) -> R
     let sample: Sample = toml::from_str(include_str!("../../assets/demo/sample.toml"))
         .context("assets/demo/sample.toml")?;
     sample.check()?;
-    let mut store = ctx.open()?;
     let scale = match (customers, visits) {
         (None, None) => None,
         (Some(c), Some(v)) => Some((c, v)),
         (Some(c), None) => Some((c, c.saturating_mul(10))),
         (None, Some(v)) => Some(((v / 10).max(1), v)),
     };
+    // Refuse a request that cannot be met before a database file is created for it.
+    if let Some((0, v)) = scale
+        && v > 0
+    {
+        bail!(ctx.lang.tr("demo.visits_need_customers"));
+    }
+    let mut store = ctx.open()?;
     match scale {
         None => sample_department(ctx, &mut store, &sample, today),
         Some((c, v)) => scale_set(ctx, &mut store, &sample, today, c, v),
@@ -312,9 +318,6 @@ fn scale_set(
     customers: usize,
     visits: usize,
 ) -> Result<()> {
-    if customers == 0 && visits > 0 {
-        bail!(ctx.lang.tr("demo.visits_need_customers"));
-    }
     println!(
         "{}",
         ctx.lang.tr_with(
