@@ -2,6 +2,7 @@
 //! `MARKETDESK_CONFIG`), with a default for every key; and where the database lives.
 
 use crate::domain::Cadence;
+use chrono::NaiveDate;
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -50,12 +51,25 @@ pub fn default_db_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("marketdesk.db"))
 }
 
-/// Today: `MARKETDESK_TODAY=YYYY-MM-DD` when set (demos, tests), else the local date.
-pub fn today() -> chrono::NaiveDate {
-    std::env::var("MARKETDESK_TODAY")
+/// Today as the program sees it: `MARKETDESK_TODAY` (YYYY-MM-DD) when set, so tests, demos
+/// and screenshots see a fixed day; otherwise the local date. A malformed value is ignored
+/// here (a screen must still open); `today_override` reports it.
+pub fn today() -> NaiveDate {
+    today_override()
         .ok()
-        .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+        .flatten()
         .unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+/// `MARKETDESK_TODAY` read: `Ok(None)` when unset or empty, `Err(value)` when it is not a date.
+pub fn today_override() -> Result<Option<NaiveDate>, String> {
+    match std::env::var("MARKETDESK_TODAY") {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| v),
+        Err(_) => Ok(None),
+    }
 }
 
 /// The OS login of whoever runs the program.

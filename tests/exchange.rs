@@ -265,9 +265,11 @@ fn importing_twice_changes_nothing_the_second_time() {
     let lines: Vec<&str> = summary.lines().skip(2).collect();
     assert_eq!(lines.len(), 6, "one line per record type: {summary}");
     for line in lines {
+        // The record type's label may be several words; the four counts end the line.
         let cells: Vec<&str> = line.split_whitespace().collect();
-        assert_eq!(cells.len(), 5, "{summary}");
-        assert_eq!((cells[1], cells[2], cells[4]), ("0", "0", "0"), "{summary}");
+        let n = cells.len();
+        assert!(n >= 5, "{summary}");
+        assert_eq!((cells[n - 4], cells[n - 3], cells[n - 1]), ("0", "0", "0"), "{summary}");
     }
     let after = d.dir.join("after.json");
     ok(&copy, &["export", "--out", after.to_str().unwrap()]);

@@ -50,7 +50,10 @@ pub fn run(ctx: &Settings, file: &Path) -> Result<()> {
     for (record_type, t) in &summary.tallies {
         rows.push(vec![
             // The JSON name stays beside the label: it is what the file calls them.
-            format!("{} ({record_type})", lang.tr(&format!("record.{record_type}"))),
+            format!(
+                "{} ({record_type})",
+                lang.tr(&format!("record.{record_type}"))
+            ),
             t.inserted.to_string(),
             t.updated.to_string(),
             t.skipped.to_string(),

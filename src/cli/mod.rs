@@ -4,6 +4,7 @@
 mod backup;
 mod check;
 mod customers;
+mod demo;
 mod export;
 mod import;
 
@@ -55,6 +56,16 @@ pub enum Command {
     Customers {
         #[command(subcommand)]
         command: customers::CustomersCommand,
+    },
+    /// Fill an empty database with a sample department (8 staff, 200 customers, their visits);
+    /// with --customers/--visits, the scale data set instead (50 staff, ten years of visits)
+    Demo {
+        /// Build the scale data set with this many customers (SPEC §7: 100000) [default: visits / 10]
+        #[arg(long, value_name = "N")]
+        customers: Option<usize>,
+        /// Build the scale data set with this many follow-up visits (SPEC §7: 1000000) [default: customers × 10]
+        #[arg(long, value_name = "M")]
+        visits: Option<usize>,
     },
 }
 
@@ -120,5 +131,6 @@ pub fn run(cmd: &Command, ctx: &Settings) -> Result<()> {
         Command::Export { out } => export::run(ctx, out.as_deref()),
         Command::Import { file } => import::run(ctx, file),
         Command::Customers { command } => customers::run(ctx, command),
+        Command::Demo { customers, visits } => demo::run(ctx, *customers, *visits),
     }
 }

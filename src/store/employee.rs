@@ -1,6 +1,6 @@
 //! The roster in SQL.
 
-use super::{Result, Store, StoreError, audit, code_col, error::unique_violation};
+use super::{Ctx, Result, Store, StoreError, audit, code_col, error::unique_violation};
 use crate::domain::{Code, Employee, EmployeeInput, new_id};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -52,32 +52,38 @@ pub fn get(conn: &Connection, id: &str) -> Result<Employee> {
     .ok_or(StoreError::NotFound { record: "employee" })
 }
 
+/// Adds a person inside the caller's transaction, so a whole department (the demo) can be
+/// added at once; `Store::create_employee` is the one-form version.
+pub fn create(tx: &Connection, ctx: &Ctx, input: &EmployeeInput) -> Result<Employee> {
+    let (login, name, role) = input.validate().map_err(StoreError::Invalid)?;
+    let e = Employee {
+        id: new_id(),
+        login,
+        name,
+        role,
+        supervisor_id: input.supervisor_id.clone(),
+        active: true,
+        version: 1,
+        created_at: ctx.now.clone(),
+        updated_at: ctx.now.clone(),
+    };
+    insert(tx, &e).map_err(|err| unique_violation(err, "login"))?;
+    audit::record(
+        tx,
+        ctx,
+        "create",
+        "employee",
+        Some(&e.id),
+        audit::snapshot(&e),
+    )?;
+    Ok(e)
+}
+
 impl Store {
     pub fn create_employee(&mut self, input: &EmployeeInput) -> Result<Employee> {
-        let (login, name, role) = input.validate().map_err(StoreError::Invalid)?;
-        self.write(|tx, ctx| {
-            let e = Employee {
-                id: new_id(),
-                login,
-                name,
-                role,
-                supervisor_id: input.supervisor_id.clone(),
-                active: true,
-                version: 1,
-                created_at: ctx.now.clone(),
-                updated_at: ctx.now.clone(),
-            };
-            insert(tx, &e).map_err(|err| unique_violation(err, "login"))?;
-            audit::record(
-                tx,
-                ctx,
-                "create",
-                "employee",
-                Some(&e.id),
-                audit::snapshot(&e),
-            )?;
-            Ok(e)
-        })
+        // Refuse a bad form before waiting for the write lock.
+        input.validate().map_err(StoreError::Invalid)?;
+        self.write(|tx, ctx| create(tx, ctx, input))
     }
 
     /// Saves changes to a person opened at `old.version`; refused if it changed since.
@@ -130,20 +136,21 @@ impl Store {
 }
 
 pub(crate) fn insert(conn: &Connection, e: &Employee) -> rusqlite::Result<usize> {
-    conn.execute(
-        &format!("INSERT INTO employee ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
-        params![
-            e.id,
-            e.login,
-            e.name,
-            e.role.code(),
-            e.supervisor_id,
-            e.active,
-            e.version,
-            e.created_at,
-            e.updated_at
-        ],
-    )
+    // Cached: the bulk load of the scale data set inserts through here too.
+    conn.prepare_cached(&format!(
+        "INSERT INTO employee ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    ))?
+    .execute(params![
+        e.id,
+        e.login,
+        e.name,
+        e.role.code(),
+        e.supervisor_id,
+        e.active,
+        e.version,
+        e.created_at,
+        e.updated_at
+    ])
 }
 
 /// After an UPDATE … WHERE version = ?: no row changed means stale, or gone.

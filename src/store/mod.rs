@@ -2,6 +2,7 @@
 //! file per area of records. The only place with SQL.
 
 pub mod audit;
+pub mod bulk;
 pub mod customer;
 pub mod draft;
 pub mod employee;
