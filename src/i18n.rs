@@ -72,6 +72,67 @@ impl Lang {
     }
 }
 
+/// A message in no language yet: a locale key and the values of its `%{name}` placeholders.
+/// The store words its errors this way, so it never depends on a language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, MessageArg)>,
+}
+
+/// A placeholder's value: text shown as it is, or a message of its own, translated in turn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageArg {
+    Text(String),
+    Message(Message),
+}
+
+impl Message {
+    pub fn new(key: &'static str) -> Message {
+        Message {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> Message {
+        self.args.push((name, MessageArg::Text(value.to_string())));
+        self
+    }
+
+    pub fn with_message(mut self, name: &'static str, value: Message) -> Message {
+        self.args.push((name, MessageArg::Message(value)));
+        self
+    }
+}
+
+impl Lang {
+    /// A message in this language. Placeholders are filled in one pass, so a value that
+    /// happens to contain `%{…}` (a file name, say) is shown as it is.
+    pub fn render(self, msg: &Message) -> String {
+        let template = self.tr(msg.key);
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template.as_str();
+        while let Some(start) = rest.find("%{") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                rest = &rest[start..];
+                break;
+            };
+            let name = &after[..end];
+            match msg.args.iter().find(|(n, _)| *n == name) {
+                Some((_, MessageArg::Text(t))) => out.push_str(t),
+                Some((_, MessageArg::Message(m))) => out.push_str(&self.render(m)),
+                None => out.push_str(&rest[start..start + 2 + end + 1]),
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +228,18 @@ mod tests {
         assert_eq!(Lang::parse("en_US.UTF-8"), Some(Lang::En));
         assert_eq!(Lang::parse("fr_FR.UTF-8"), None);
         assert_eq!(Lang::ZhHant.tr("app.name"), "MarketDesk");
+    }
+
+    #[test]
+    fn messages_fill_placeholders_once_and_nest() {
+        let inner = Message::new("storage.damage_version").with("version", -3);
+        let msg = Message::new("storage.damaged")
+            .with("path", "/tmp/%{detail}.db")
+            .with_message("detail", inner);
+        let en = Lang::En.render(&msg);
+        assert!(en.starts_with("/tmp/%{detail}.db: "), "{en}");
+        assert!(en.contains("schema version -3"), "{en}");
+        let hant = Lang::ZhHant.render(&msg);
+        assert!(hant.contains("-3") && hant.contains("資料庫"), "{hant}");
     }
 }

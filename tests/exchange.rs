@@ -269,7 +269,11 @@ fn importing_twice_changes_nothing_the_second_time() {
         let cells: Vec<&str> = line.split_whitespace().collect();
         let n = cells.len();
         assert!(n >= 5, "{summary}");
-        assert_eq!((cells[n - 4], cells[n - 3], cells[n - 1]), ("0", "0", "0"), "{summary}");
+        assert_eq!(
+            (cells[n - 4], cells[n - 3], cells[n - 1]),
+            ("0", "0", "0"),
+            "{summary}"
+        );
     }
     let after = d.dir.join("after.json");
     ok(&copy, &["export", "--out", after.to_str().unwrap()]);

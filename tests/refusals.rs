@@ -9,11 +9,16 @@ use std::time::{Duration, Instant};
 
 /// Runs the real binary on `db` in English, with no config file of the machine's.
 fn marketdesk(db: &Path, args: &[&str]) -> Output {
+    marketdesk_in("en", db, args)
+}
+
+/// Runs the real binary on `db` in `lang`, with no config file of the machine's.
+fn marketdesk_in(lang: &str, db: &Path, args: &[&str]) -> Output {
     let config = db.with_extension("no-config.toml");
     Command::new(env!("CARGO_BIN_EXE_marketdesk"))
         .arg("--db")
         .arg(db)
-        .args(["--lang", "en", "--user", "tester"])
+        .args(["--lang", lang, "--user", "tester"])
         .args(args)
         .env("MARKETDESK_CONFIG", config)
         .env_remove("MARKETDESK_DB")
@@ -37,7 +42,12 @@ struct State {
 
 fn state(db: &Path) -> State {
     State {
-        bytes: std::fs::read(db).unwrap(),
+        // A folder given as the database has no bytes of its own.
+        bytes: if db.is_dir() {
+            Vec::new()
+        } else {
+            std::fs::read(db).unwrap()
+        },
         wal: side(db, "-wal").exists(),
         shm: side(db, "-shm").exists(),
     }
@@ -90,6 +100,48 @@ fn assert_refused(db: &Path, says: &str) -> String {
     stderr
 }
 
+/// Runs `check` in Chinese on a file that must be refused: the message is in that language,
+/// names the file, says nothing was changed, and the file is as it was. Returns stderr.
+fn assert_refused_in_chinese(lang: &str, db: &Path) -> String {
+    let before = state(db);
+    let out = marketdesk_in(lang, db, &["check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{}: accepted", db.display());
+    assert!(
+        stderr.starts_with(&format!("marketdesk: {}", db.display())),
+        "the message must name the file first: {stderr}"
+    );
+    let (nothing, words, other_script) = match lang {
+        "zh-Hant" => ("未作任何更改", ["資料庫", "檔案"], "数据库"),
+        "zh-Hans" => ("未做任何更改", ["数据库", "文件"], "資料庫"),
+        _ => panic!("{lang}"),
+    };
+    assert!(stderr.contains(nothing), "{lang}: {stderr}");
+    assert!(
+        words.iter().any(|w| stderr.contains(w)),
+        "{lang}: expected {words:?} in {stderr}"
+    );
+    assert!(!stderr.contains(other_script), "{lang}: {stderr}");
+    for english in [
+        "Nothing was changed",
+        "Restore it",
+        "try again",
+        "Install the",
+    ] {
+        assert!(
+            !stderr.contains(english),
+            "{lang}: English {english:?} in {stderr}"
+        );
+    }
+    assert_eq!(
+        state(db),
+        before,
+        "{}: the refused file was changed",
+        db.display()
+    );
+    stderr
+}
+
 #[test]
 fn a_sound_database_passes_check() {
     let dir = tempfile::tempdir().unwrap();
@@ -115,6 +167,10 @@ fn a_newer_schema_is_refused_and_left_alone() {
     let msg = assert_refused(&db, "newer MarketDesk");
     assert!(msg.contains("schema 99"), "{msg}");
     assert!(msg.contains("Install the newer MarketDesk"), "{msg}");
+    let msg = assert_refused_in_chinese("zh-Hant", &db);
+    assert!(msg.contains("較新版本") && msg.contains("99"), "{msg}");
+    let msg = assert_refused_in_chinese("zh-Hans", &db);
+    assert!(msg.contains("较新版本") && msg.contains("99"), "{msg}");
 }
 
 #[test]
@@ -134,6 +190,11 @@ fn garbage_text_and_truncated_files_are_refused_as_damaged() {
         .collect();
     std::fs::write(&garbage, &bytes).unwrap();
     assert_refused(&garbage, says);
+    let msg = assert_refused_in_chinese("zh-Hant", &garbage);
+    assert!(
+        msg.contains("已損壞") && msg.contains("SQLite 檔頭"),
+        "{msg}"
+    );
 
     // The right magic string, then nonsense: SQLite itself must say it is not a database.
     let fake = dir.path().join("fake-header.db");
@@ -141,6 +202,7 @@ fn garbage_text_and_truncated_files_are_refused_as_damaged() {
     b.extend_from_slice(&bytes);
     std::fs::write(&fake, &b).unwrap();
     assert_refused(&fake, says);
+    assert_refused_in_chinese("zh-Hant", &fake);
 
     let text = dir.path().join("customers.csv");
     std::fs::write(&text, "code,name,phone\nC000001,王偉,13800001234\n").unwrap();
@@ -165,6 +227,10 @@ fn garbage_text_and_truncated_files_are_refused_as_damaged() {
         std::fs::write(&t, &whole[..cut]).unwrap();
         assert_refused(&t, says);
         assert!(t.exists());
+        if cut == whole.len() - 1 {
+            let msg = assert_refused_in_chinese("zh-Hant", &t);
+            assert!(msg.contains("截斷"), "{msg}");
+        }
     }
 }
 
@@ -181,6 +247,8 @@ fn another_programs_sqlite_file_is_refused() {
     drop(c);
     let msg = assert_refused(&db, "tables of another program");
     assert!(msg.contains("choose another file with --db"), "{msg}");
+    let msg = assert_refused_in_chinese("zh-Hant", &db);
+    assert!(msg.contains("其他程式的資料表"), "{msg}");
 }
 
 /// How long a refused open of a locked file may take: the user is waiting at a prompt. Opening
@@ -216,6 +284,16 @@ fn a_database_held_exclusively_in_wal_mode_is_refused_as_locked() {
         .execute_batch("BEGIN; UPDATE customer SET notes = 'held' WHERE code = 'C000001'; COMMIT;")
         .unwrap();
     assert_locked_refusal(&db);
+    let out = marketdesk_in("zh-Hant", &db, &["check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a locked file was opened");
+    assert!(
+        stderr.starts_with(&format!("marketdesk: {}", db.display())),
+        "{stderr}"
+    );
+    for said in ["鎖定", "未作任何更改", "再試一次"] {
+        assert!(stderr.contains(said), "expected {said:?} in {stderr}");
+    }
     drop(holder);
     // The holder's write survived our attempt, and the file is sound.
     let s = Store::open(&db, "tester").unwrap();
@@ -327,5 +405,38 @@ fn an_existing_database_in_a_folder_that_cannot_take_new_files_is_refused() {
     }
     let msg = assert_refused(&db, "cannot create files in");
     assert!(msg.contains("-wal"), "{msg}");
+    let msg = assert_refused_in_chinese("zh-Hant", &db);
+    assert!(msg.contains("無法在") && msg.contains("-wal"), "{msg}");
     assert!(matches!(refusal(&db), Refusal::FolderNotWritable { .. }));
+}
+
+/// An existing file in a folder no one can create files in, whoever runs the test: /proc.
+#[test]
+fn an_existing_file_in_proc_is_refused_as_an_unwritable_folder() {
+    let file = Path::new("/proc/version");
+    if !file.is_file() {
+        println!("note: no /proc here; skipped");
+        return;
+    }
+    assert!(matches!(refusal(file), Refusal::FolderNotWritable { .. }));
+    let msg = assert_refused(file, "cannot create files in");
+    assert!(msg.contains("-wal"), "{msg}");
+    let msg = assert_refused_in_chinese("zh-Hant", file);
+    assert!(msg.contains("無法在 /proc 中建立檔案"), "{msg}");
+    assert!(msg.contains("資料夾的權限"), "{msg}");
+}
+
+/// A folder given as the database: SQLite cannot open it, and the message says what to do.
+#[test]
+fn a_folder_given_as_the_database_cannot_be_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("not-a-file.db");
+    std::fs::create_dir(&folder).unwrap();
+    assert!(matches!(refusal(&folder), Refusal::Cannot { .. }));
+    let msg = assert_refused(&folder, "cannot open the database");
+    assert!(msg.contains("choose another file with --db"), "{msg}");
+    let msg = assert_refused_in_chinese("zh-Hant", &folder);
+    assert!(msg.contains("無法開啟資料庫"), "{msg}");
+    assert!(msg.contains("用 --db 選擇其他檔案"), "{msg}");
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 0);
 }

@@ -7,8 +7,11 @@ use std::path::Path;
 pub fn run(ctx: &Settings, file: &Path) -> Result<()> {
     if file.exists() {
         bail!(
-            "{}: the file exists. Choose a new name, so no earlier backup is overwritten.",
-            file.display()
+            "{}",
+            ctx.lang.tr_with(
+                "cli_errors.backup_exists",
+                &[("file", &file.display().to_string())]
+            )
         );
     }
     let store = ctx.open_existing()?;

@@ -5,13 +5,16 @@ mod backup;
 mod check;
 mod customers;
 mod demo;
+mod errors;
 mod export;
 mod import;
+
+pub use errors::error_text;
 
 use crate::config::{self, Config};
 use crate::i18n::Lang;
 use crate::store::Store;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -79,12 +82,32 @@ pub struct Settings {
 }
 
 impl Cli {
+    /// The language of a message when the settings could not be resolved: --lang if it
+    /// names one, else LANG/LC_ALL, else English.
+    pub fn fallback_lang(&self) -> Lang {
+        self.lang
+            .as_deref()
+            .and_then(Lang::parse)
+            .or_else(Lang::from_env)
+            .unwrap_or_default()
+    }
+
     pub fn context(&self) -> Result<Settings> {
-        let config =
-            config::load().map_err(|e| anyhow::anyhow!("the config file is not valid: {e}"))?;
+        let config = config::load().map_err(|e| {
+            anyhow!(
+                "{}",
+                self.fallback_lang()
+                    .tr_with("cli_errors.config_invalid", &[("detail", e.trim_end())])
+            )
+        })?;
         let lang = match self.lang.as_deref().or(config.lang.as_deref()) {
-            Some(s) => Lang::parse(s)
-                .with_context(|| format!("unknown language {s:?}: use en, zh-Hant or zh-Hans"))?,
+            Some(s) => Lang::parse(s).ok_or_else(|| {
+                let lang = Lang::from_env().unwrap_or_default();
+                anyhow!(
+                    "{}",
+                    lang.tr_with("cli_errors.unknown_lang", &[("value", &format!("{s:?}"))])
+                )
+            })?,
             None => Lang::from_env().unwrap_or_default(),
         };
         let db_path = self
@@ -116,8 +139,11 @@ impl Settings {
     pub fn open_existing(&self) -> Result<Store> {
         if !self.db_path.exists() {
             bail!(
-                "{}: no database here. Run `marketdesk` or `marketdesk demo` to create one, or choose one with --db.",
-                self.db_path.display()
+                "{}",
+                self.lang.tr_with(
+                    "cli_errors.no_database",
+                    &[("file", &self.db_path.display().to_string())]
+                )
             );
         }
         self.open()

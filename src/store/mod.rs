@@ -13,7 +13,7 @@ mod open;
 pub mod schema;
 
 pub(crate) use error::is_busy;
-pub use error::{Refusal, Result, StoreError};
+pub use error::{Damage, Refusal, Result, StoreError};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};

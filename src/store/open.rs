@@ -1,7 +1,11 @@
 //! Opening a database file: refuse what must not be touched (newer schema, damaged, locked,
 //! network filesystem, unwritable folder) before anything is written, then configure and migrate.
 
-use super::{BUSY_TIMEOUT, OPEN_BUSY_TIMEOUT, Refusal, Result, StoreError, error::is_busy, schema};
+use super::{
+    BUSY_TIMEOUT, OPEN_BUSY_TIMEOUT, Refusal, Result, StoreError,
+    error::{Damage, is_busy},
+    schema,
+};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -31,7 +35,7 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
         } else {
             Refusal::Damaged {
                 path: path.clone(),
-                detail: e.to_string(),
+                damage: Damage::Sqlite(e.to_string()),
             }
             .into()
         }
@@ -71,7 +75,7 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
     if version < 0 {
         return Err(Refusal::Damaged {
             path,
-            detail: format!("its schema version {version} is not one MarketDesk writes"),
+            damage: Damage::Version(version),
         }
         .into());
     }
@@ -81,14 +85,14 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
     if app_id != 0 && app_id != schema::APPLICATION_ID {
         return Err(Refusal::Damaged {
             path,
-            detail: "it holds tables of another program".into(),
+            damage: Damage::ForeignTables,
         }
         .into());
     }
     if version == 0 && foreign_tables > 0 {
         return Err(Refusal::Damaged {
             path,
-            detail: "it holds tables of another program".into(),
+            damage: Damage::ForeignTables,
         }
         .into());
     }
@@ -167,10 +171,10 @@ fn check_header(path: &Path) -> Result<()> {
             fresh.insert(f)
         }
     };
-    let damaged = |detail: &str| -> StoreError {
+    let damaged = |damage: Damage| -> StoreError {
         Refusal::Damaged {
             path: path.to_path_buf(),
-            detail: detail.into(),
+            damage,
         }
         .into()
     };
@@ -180,17 +184,15 @@ fn check_header(path: &Path) -> Result<()> {
         return Ok(());
     }
     if n < 16 || &head[..16] != b"SQLite format 3\0" {
-        return Err(damaged("it does not start with the SQLite header"));
+        return Err(damaged(Damage::NoHeader));
     }
     if n < head.len() {
-        return Err(damaged("it is shorter than an SQLite header"));
+        return Err(damaged(Damage::ShortHeader));
     }
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     match page_size(&head) {
-        None => Err(damaged("its page size is not one SQLite writes")),
-        Some(page) if len % page != 0 => Err(damaged(
-            "it is truncated: its length is not a whole number of pages",
-        )),
+        None => Err(damaged(Damage::PageSize)),
+        Some(page) if len % page != 0 => Err(damaged(Damage::Truncated)),
         Some(_) => Ok(()),
     }
 }

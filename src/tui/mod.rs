@@ -28,14 +28,14 @@ const DRAFT_EVERY: Duration = Duration::from_secs(5);
 pub fn run(settings: &Settings, screen: Option<&str>) -> Result<()> {
     let screen = match screen {
         Some(s) => Some(tabs::Tab::parse(s).with_context(|| {
-            format!("unknown screen {s:?}: use today, customers, follow-ups or people")
+            settings
+                .lang
+                .tr_with("cli_errors.unknown_screen", &[("value", &format!("{s:?}"))])
         })?),
         None => None,
     };
     if !std::io::stdin().is_terminal() || !stdout().is_terminal() {
-        anyhow::bail!(
-            "the TUI needs a terminal; for scripts use the subcommands (marketdesk --help)"
-        );
+        anyhow::bail!("{}", settings.lang.tr("cli_errors.needs_terminal"));
     }
     // The database is opened (or refused) before the terminal is touched, so a refusal
     // reads as a plain message.
