@@ -90,6 +90,8 @@ pub struct App {
     data_version: i64,
     /// The form values last kept as a draft, so an unchanged form is not written again.
     pub last_draft: Option<BTreeMap<String, String>>,
+    /// The login asked for (--user, config or OS login): the first-run form proposes it.
+    pub login: String,
 }
 
 pub struct Options {
@@ -141,6 +143,7 @@ impl App {
             quit: false,
             search: Search::default(),
             last_draft: None,
+            login: opts.login.clone(),
         };
         if let Some(me) = &app.me {
             app.store.set_actor(&me.login);
