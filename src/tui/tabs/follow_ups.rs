@@ -356,10 +356,7 @@ impl App {
                 Span::styled(self.label("field.state"), self.theme.label()),
                 Span::styled(self.tr(v.state.label_key()), self.theme.urgency(urgency)),
                 Span::raw("   "),
-                Span::styled(
-                    self.label("field.due_date"),
-                    self.theme.label(),
-                ),
+                Span::styled(self.label("field.due_date"), self.theme.label()),
                 Span::styled(date::format(v.due_date), self.theme.urgency(urgency)),
             ]),
             kv("field.method", self.tr(v.method.label_key())),
