@@ -521,7 +521,8 @@ impl App {
         let items = self
             .offered()
             .into_iter()
-            .filter(|a| !a.is_movement() && *a != Action::Palette)
+            // Suspending needs the terminal, which only the loop holds: it is Ctrl-Z's alone.
+            .filter(|a| !a.is_movement() && !matches!(a, Action::Palette | Action::Suspend))
             .map(|a| PickItem::new(a.name_key(), self.tr(a.name_key())).hint(keys::keys_of(a)))
             .collect();
         self.overlay = Some(Overlay::Palette(Picker::new(
