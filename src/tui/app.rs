@@ -18,7 +18,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
 use ratatui::layout::{Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 use std::collections::BTreeMap;
 use std::sync::mpsc::Receiver;
 
@@ -801,47 +801,70 @@ impl App {
 
     fn draw_box(&self, frame: &mut Frame, body: Rect, title: &str, text: &str) {
         let w = body.width.min(64);
-        let lines = text
-            .lines()
-            .map(|l| (width(l) as u16 / w.saturating_sub(4).max(1)) + 1)
-            .sum::<u16>();
-        let rect = centered(body, w, lines + 2);
-        frame.render_widget(Clear, rect);
+        let lines: Vec<Line> = super::widgets::text::wrap(text, w.saturating_sub(2) as usize)
+            .into_iter()
+            .map(Line::from)
+            .collect();
+        let rect = centered(body, w, lines.len() as u16 + 2);
+        super::widgets::text::clear(frame, rect);
         let block = Block::bordered()
             .border_set(self.theme.border())
             .title(format!(" {title} "));
-        frame.render_widget(
-            Paragraph::new(text.to_string())
-                .wrap(Wrap { trim: false })
-                .block(block),
-            rect,
-        );
+        frame.render_widget(Paragraph::new(lines).block(block), rect);
     }
 
     /// Help lists every action offered here with all its keys: the same table the keys use.
+    /// In two columns when one does not fit, so the last keys and the way out stay on screen.
     fn draw_help(&self, frame: &mut Frame, body: Rect) {
+        let inner_w = body.width.min(72).saturating_sub(2).max(1) as usize;
+        let notes = ["help.forms", "help.dates", "help.close"].map(|k| self.tr(k));
+        let note_rows: usize = 1 + notes
+            .iter()
+            .map(|n| super::widgets::text::wrap(n, inner_w).len())
+            .sum::<usize>();
+        let entries: Vec<(String, String)> = self
+            .offered()
+            .into_iter()
+            .map(|a| (keys::keys_of(a), self.tr(a.name_key())))
+            .collect();
+        let room = (body.height as usize).saturating_sub(2 + note_rows);
+        let columns = if entries.len() <= room { 1 } else { 2 };
+        let key_w = if columns == 1 {
+            12
+        } else {
+            entries.iter().map(|(k, _)| width(k)).max().unwrap_or(0)
+        };
+        let col_w = inner_w / columns;
+        let rows = entries.len().div_ceil(columns);
         let mut lines = Vec::new();
-        for a in self.offered() {
-            lines.push(Line::from(vec![
-                Span::styled(format!("{:>12}  ", keys::keys_of(a)), self.theme.key()),
-                Span::raw(self.tr(a.name_key())),
-            ]));
+        for r in 0..rows {
+            let mut spans = Vec::new();
+            for c in 0..columns {
+                let Some((k, name)) = entries.get(c * rows + r) else {
+                    continue;
+                };
+                let name_w = col_w.saturating_sub(key_w + 2);
+                let name = if c + 1 < columns {
+                    super::widgets::text::pad(name, name_w)
+                } else {
+                    fit(name, name_w)
+                };
+                spans.push(Span::styled(
+                    format!("{}{k}  ", " ".repeat(key_w.saturating_sub(width(k)))),
+                    self.theme.key(),
+                ));
+                spans.push(Span::raw(name));
+            }
+            lines.push(Line::from(spans));
         }
         lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(
-            self.tr("help.forms"),
-            self.theme.dim(),
-        )));
-        lines.push(Line::from(Span::styled(
-            self.tr("help.dates"),
-            self.theme.dim(),
-        )));
-        lines.push(Line::from(Span::styled(
-            self.tr("help.close"),
-            self.theme.dim(),
-        )));
+        for n in notes {
+            for l in super::widgets::text::wrap(&n, inner_w) {
+                lines.push(Line::from(Span::styled(l, self.theme.dim())));
+            }
+        }
         let rect = centered(body, 72, lines.len() as u16 + 2);
-        frame.render_widget(Clear, rect);
+        super::widgets::text::clear(frame, rect);
         let block = Block::bordered()
             .border_set(self.theme.border())
             .title(format!(" {} ", self.tr("help.title")));

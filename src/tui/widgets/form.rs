@@ -11,7 +11,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 use ratatui_textarea::{CursorMove, TextArea};
 use std::collections::BTreeMap;
 
@@ -399,7 +399,7 @@ impl Form {
 
     /// Draws the form as a box over `area` and places the real cursor at the text cursor.
     pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: &Theme, lang: Lang) {
-        frame.render_widget(Clear, area);
+        super::text::clear(frame, area);
         let block = Block::bordered()
             .border_set(theme.border())
             .title(Span::styled(format!(" {} ", self.title), theme.label()))
@@ -438,8 +438,12 @@ impl Form {
         }
         let mut cursor = None;
         if let Some(b) = &self.banner {
-            let para = Paragraph::new(Line::from(Span::styled(b.clone(), theme.error())))
-                .wrap(ratatui::widgets::Wrap { trim: true });
+            let para = Paragraph::new(
+                super::text::wrap(b, inner.width as usize)
+                    .into_iter()
+                    .map(|l| Line::from(Span::styled(l, theme.error())))
+                    .collect::<Vec<_>>(),
+            );
             frame.render_widget(
                 para,
                 Rect {
@@ -462,7 +466,10 @@ impl Form {
             frame.render_widget(
                 // Right-aligned by display cells, not chars: a Chinese label is twice as wide.
                 Paragraph::new(Span::styled(
-                    format!("{}{label}", " ".repeat(label_w.saturating_sub(1).saturating_sub(width(&label)))),
+                    format!(
+                        "{}{label}",
+                        " ".repeat(label_w.saturating_sub(1).saturating_sub(width(&label)))
+                    ),
                     label_style,
                 )),
                 Rect::new(inner.x, y, label_w as u16, 1),

@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 
 pub struct Picker {
     pub title: String,
@@ -144,7 +144,7 @@ impl Picker {
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
-        frame.render_widget(Clear, area);
+        super::text::clear(frame, area);
         let block = Block::bordered()
             .border_set(theme.border())
             .title(Span::styled(format!(" {} ", self.title), theme.label()));
