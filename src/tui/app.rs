@@ -90,6 +90,8 @@ pub struct App {
     data_version: i64,
     /// The form values last kept as a draft, so an unchanged form is not written again.
     pub last_draft: Option<BTreeMap<String, String>>,
+    /// The login asked for (--user, config or OS login): the first-run form proposes it.
+    pub login: String,
 }
 
 pub struct Options {
@@ -141,6 +143,7 @@ impl App {
             quit: false,
             search: Search::default(),
             last_draft: None,
+            login: opts.login.clone(),
         };
         if let Some(me) = &app.me {
             app.store.set_actor(&me.login);
@@ -524,7 +527,8 @@ impl App {
         let items = self
             .offered()
             .into_iter()
-            .filter(|a| !a.is_movement() && *a != Action::Palette)
+            // Suspending needs the terminal, which only the loop holds: it is Ctrl-Z's alone.
+            .filter(|a| !a.is_movement() && !matches!(a, Action::Palette | Action::Suspend))
             .map(|a| PickItem::new(a.name_key(), self.tr(a.name_key())).hint(keys::keys_of(a)))
             .collect();
         self.overlay = Some(Overlay::Palette(Picker::new(
@@ -765,7 +769,9 @@ impl App {
                 Span::raw(format!(" {}  ", self.tr(a.name_key()))),
             ]
         };
-        let tail: Vec<Span> = [Action::Palette, Action::Help, Action::Quit]
+        // The way back, help and quit always show; the screen's own actions fill the room
+        // left, in order, and the palette comes last when there is space for it.
+        let tail: Vec<Span> = [Action::Back, Action::Help, Action::Quit]
             .into_iter()
             .filter(|a| offered.contains(a))
             .flat_map(hint)
@@ -775,12 +781,13 @@ impl App {
         let mut spans = Vec::new();
         for a in offered
             .iter()
-            .filter(|a| !a.is_movement() && !Action::GLOBAL.contains(a))
+            .filter(|a| !a.is_movement() && **a != Action::Back)
+            .filter(|a| !Action::GLOBAL.contains(a) || **a == Action::Palette)
         {
             let h = hint(*a);
             let w: usize = h.iter().map(|s| width(&s.content)).sum();
             if w > room {
-                break;
+                continue;
             }
             room -= w;
             spans.extend(h);
@@ -813,68 +820,70 @@ impl App {
 
     fn draw_box(&self, frame: &mut Frame, body: Rect, title: &str, text: &str) {
         let w = body.width.min(64);
-        let lines = text
-            .lines()
-            .map(|l| (width(l) as u16 / w.saturating_sub(4).max(1)) + 1)
-            .sum::<u16>();
-        let rect = centered(body, w, lines + 2);
-        super::widgets::clear(frame, rect);
+        let lines: Vec<Line> = super::widgets::text::wrap(text, w.saturating_sub(2) as usize)
+            .into_iter()
+            .map(Line::from)
+            .collect();
+        let rect = centered(body, w, lines.len() as u16 + 2);
+        super::widgets::text::clear(frame, rect);
         let block = Block::bordered()
             .border_set(self.theme.border())
             .title(format!(" {title} "));
-        frame.render_widget(
-            Paragraph::new(text.to_string())
-                .wrap(Wrap { trim: false })
-                .block(block),
-            rect,
-        );
+        frame.render_widget(Paragraph::new(lines).block(block), rect);
     }
 
     /// Help lists every action offered here with all its keys: the same table the keys use.
-    /// Two columns when one does not fit the height.
+    /// In two columns when one does not fit, so the last keys and the way out stay on screen.
     fn draw_help(&self, frame: &mut Frame, body: Rect) {
+        let inner_w = body.width.min(72).saturating_sub(2).max(1) as usize;
+        let notes = ["help.forms", "help.dates", "help.close"].map(|k| self.tr(k));
+        let note_rows: usize = 1 + notes
+            .iter()
+            .map(|n| super::widgets::text::wrap(n, inner_w).len())
+            .sum::<usize>();
         let entries: Vec<(String, String)> = self
             .offered()
             .into_iter()
             .map(|a| (keys::keys_of(a), self.tr(a.name_key())))
             .collect();
-        let notes = [
-            self.tr("help.forms"),
-            self.tr("help.dates"),
-            self.tr("help.close"),
-        ];
-        let room = body
-            .height
-            .saturating_sub(2 + notes.len() as u16 + 1)
-            .max(1) as usize;
-        let columns = if entries.len() > room { 2 } else { 1 };
-        let per_col = entries.len().div_ceil(columns);
-        let key_w = entries.iter().map(|(k, _)| width(k)).max().unwrap_or(0);
-        let col_w = (body.width.saturating_sub(2) / columns as u16) as usize;
+        let room = (body.height as usize).saturating_sub(2 + note_rows);
+        let columns = if entries.len() <= room { 1 } else { 2 };
+        let key_w = if columns == 1 {
+            12
+        } else {
+            entries.iter().map(|(k, _)| width(k)).max().unwrap_or(0)
+        };
+        let col_w = inner_w / columns;
+        let rows = entries.len().div_ceil(columns);
         let mut lines = Vec::new();
-        for row in 0..per_col {
+        for r in 0..rows {
             let mut spans = Vec::new();
-            for col in 0..columns {
-                if let Some((k, name)) = entries.get(col * per_col + row) {
-                    let key = format!("{}{k}  ", " ".repeat(key_w.saturating_sub(width(k))));
-                    let name = fit(name, col_w.saturating_sub(width(&key) + 1));
-                    let pad = col_w.saturating_sub(width(&key) + width(&name));
-                    spans.push(Span::styled(key, self.theme.key()));
-                    spans.push(Span::raw(format!("{name}{}", " ".repeat(pad))));
-                }
+            for c in 0..columns {
+                let Some((k, name)) = entries.get(c * rows + r) else {
+                    continue;
+                };
+                let name_w = col_w.saturating_sub(key_w + 2);
+                let name = if c + 1 < columns {
+                    super::widgets::text::pad(name, name_w)
+                } else {
+                    fit(name, name_w)
+                };
+                spans.push(Span::styled(
+                    format!("{}{k}  ", " ".repeat(key_w.saturating_sub(width(k)))),
+                    self.theme.key(),
+                ));
+                spans.push(Span::raw(name));
             }
             lines.push(Line::from(spans));
         }
         lines.push(Line::from(""));
         for n in notes {
-            lines.push(Line::from(Span::styled(n, self.theme.dim())));
+            for l in super::widgets::text::wrap(&n, inner_w) {
+                lines.push(Line::from(Span::styled(l, self.theme.dim())));
+            }
         }
-        let rect = centered(
-            body,
-            body.width.min(if columns == 2 { 100 } else { 72 }),
-            lines.len() as u16 + 2,
-        );
-        super::widgets::clear(frame, rect);
+        let rect = centered(body, 72, lines.len() as u16 + 2);
+        super::widgets::text::clear(frame, rect);
         let block = Block::bordered()
             .border_set(self.theme.border())
             .title(format!(" {} ", self.tr("help.title")));

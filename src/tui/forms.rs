@@ -144,7 +144,7 @@ impl App {
         let conn = self.store.conn();
         let fields = match kind {
             FormKind::FirstRun => vec![
-                Field::text("login", l("login"), &crate::config::os_login()).required(),
+                Field::text("login", l("login"), &self.login).required(),
                 Field::text("name", l("name"), "").required(),
             ],
             FormKind::EmployeeNew | FormKind::EmployeeEdit { .. } => {

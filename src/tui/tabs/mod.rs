@@ -7,7 +7,7 @@ pub mod today;
 
 use super::action::Action;
 use super::app::App;
-use super::widgets::text::{fit, width};
+use super::widgets::text::{fit, pad, width};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect};
@@ -174,7 +174,8 @@ impl App {
         };
         let line = Line::from(vec![
             Span::styled(label.clone(), style),
-            Span::raw(format!("{shown:<text_w$}")),
+            // Padded by display cells: `{:<w$}` counts chars, and 小明 takes four cells.
+            Span::raw(pad(&shown, text_w)),
             Span::styled(format!(" {count}"), self.theme.dim()),
         ]);
         frame.render_widget(Paragraph::new(line), area);

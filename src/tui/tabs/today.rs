@@ -99,6 +99,9 @@ impl App {
             .title(Span::styled(title, self.theme.label()));
         let inner = block.inner(area);
         frame.render_widget(block, area);
+        if inner.height == 0 {
+            return;
+        }
         let due_today = t.list.total.saturating_sub(t.overdue);
         let summary = Line::from(vec![
             Span::styled(

@@ -416,7 +416,7 @@ impl Form {
 
     /// Draws the form as a box over `area` and places the real cursor at the text cursor.
     pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: &Theme, lang: Lang) {
-        super::clear(frame, area);
+        super::text::clear(frame, area);
         let block = Block::bordered()
             .border_set(theme.border())
             .title(Span::styled(format!(" {} ", self.title), theme.label()))
@@ -455,8 +455,12 @@ impl Form {
         }
         let mut cursor = None;
         if let Some(b) = &self.banner {
-            let para = Paragraph::new(Line::from(Span::styled(b.clone(), theme.error())))
-                .wrap(ratatui::widgets::Wrap { trim: true });
+            let para = Paragraph::new(
+                super::text::wrap(b, inner.width as usize)
+                    .into_iter()
+                    .map(|l| Line::from(Span::styled(l, theme.error())))
+                    .collect::<Vec<_>>(),
+            );
             frame.render_widget(
                 para,
                 Rect {

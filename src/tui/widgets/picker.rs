@@ -144,7 +144,7 @@ impl Picker {
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
-        super::clear(frame, area);
+        super::text::clear(frame, area);
         let block = Block::bordered()
             .border_set(theme.border())
             .title(Span::styled(format!(" {} ", self.title), theme.label()));
