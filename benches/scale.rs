@@ -176,7 +176,7 @@ fn store_figures(db: &Path) -> String {
     let mut paging = Vec::new();
     for p in 0..pages {
         let t = Instant::now();
-        let rows = follow_up::page(conn, &planned, p * PAGE, PAGE).unwrap();
+        let rows = follow_up::page(conn, &planned, p * PAGE, PAGE, Some(open)).unwrap();
         paging.push(t.elapsed());
         std::hint::black_box(rows);
     }
@@ -187,7 +187,8 @@ fn store_figures(db: &Path) -> String {
         "p95 < 10 ms",
     );
     let t = Instant::now();
-    let last = follow_up::page(conn, &planned, open.saturating_sub(PAGE), PAGE).unwrap();
+    let last =
+        follow_up::page(conn, &planned, open.saturating_sub(PAGE), PAGE, Some(open)).unwrap();
     row(
         &format!("planned follow-ups: jump to the last page (row {open})"),
         format!("{:.2} ms ({} rows)", ms(t.elapsed()), last.len()),
@@ -208,7 +209,7 @@ fn store_figures(db: &Path) -> String {
         "< 10 ms",
     );
     let t = Instant::now();
-    let newest = follow_up::page(conn, &everything, 0, PAGE).unwrap();
+    let newest = follow_up::page(conn, &everything, 0, PAGE, None).unwrap();
     row(
         "all follow-ups, newest first: first page",
         format!("{:.2} ms ({} rows)", ms(t.elapsed()), newest.len()),
@@ -236,7 +237,7 @@ fn store_figures(db: &Path) -> String {
     };
     let t = Instant::now();
     let due = follow_up::count(conn, &today).unwrap();
-    let rows = follow_up::page(conn, &today, 0, PAGE).unwrap();
+    let rows = follow_up::page(conn, &today, 0, PAGE, None).unwrap();
     row(
         &format!("Today for {}: count + first page", crm.login),
         format!("{:.2} ms ({due} due)", ms(t.elapsed())),

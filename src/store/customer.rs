@@ -55,11 +55,25 @@ pub fn count(conn: &Connection) -> Result<usize> {
     Ok(conn.query_row("SELECT count(*) FROM customer", [], |r| r.get::<_, i64>(0))? as usize)
 }
 
-/// One page of all customers by name.
-pub fn page(conn: &Connection, offset: usize, limit: usize) -> Result<Vec<CustomerRow>> {
+/// One page of all customers by name; `total`, when known, lets a page near the end be read
+/// from the end. Rowids come from the name index alone, then only the page is joined.
+pub fn page(
+    conn: &Connection,
+    offset: usize,
+    limit: usize,
+    total: Option<usize>,
+) -> Result<Vec<CustomerRow>> {
+    let (reverse, offset, limit) = super::follow_up::window(offset, limit, total);
+    let inner = if reverse {
+        "ORDER BY name DESC, id DESC"
+    } else {
+        "ORDER BY name, id"
+    };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLS}, e.name AS owner_name FROM customer c LEFT JOIN employee e ON e.id = c.owner_id
-         ORDER BY c.name, c.id LIMIT ?1 OFFSET ?2"
+        "SELECT {COLS}, e.name AS owner_name
+         FROM (SELECT rowid AS rid FROM customer {inner} LIMIT ?1 OFFSET ?2) p
+         JOIN customer c ON c.rowid = p.rid LEFT JOIN employee e ON e.id = c.owner_id
+         ORDER BY c.name, c.id"
     ))?;
     let rows = stmt.query_map(params![limit as i64, offset as i64], row_from)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -106,12 +106,24 @@ fn where_clause(scope: &Scope) -> (String, Vec<rusqlite::types::Value>) {
     (w, args)
 }
 
-fn order(scope: &Scope) -> &'static str {
+fn order(scope: &Scope, reverse: bool) -> &'static str {
     // Ties break by rowid, which every index already holds in order: no sort at scale.
-    if scope.open_only {
-        "ORDER BY f.due_date, f.rowid"
-    } else {
-        "ORDER BY f.due_date DESC, f.rowid DESC"
+    match (scope.open_only, reverse) {
+        (true, false) | (false, true) => "ORDER BY f.due_date, f.rowid",
+        (true, true) | (false, false) => "ORDER BY f.due_date DESC, f.rowid DESC",
+    }
+}
+
+/// Which rows to read for `limit` rows from `offset` of `total`: past the middle of the list
+/// they are read from the far end in reverse, so the last page costs what the first does.
+/// Returns (reverse, offset, limit) for the query.
+pub(crate) fn window(offset: usize, limit: usize, total: Option<usize>) -> (bool, usize, usize) {
+    match total {
+        Some(t) if offset > t / 2 => {
+            let end = (offset + limit).min(t);
+            (true, t - end, end.saturating_sub(offset))
+        }
+        _ => (false, offset, limit),
     }
 }
 
@@ -128,17 +140,35 @@ pub fn count(conn: &Connection, scope: &Scope) -> Result<usize> {
     Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))? as usize)
 }
 
+/// One page of the visits in `scope`, in list order. `total` (the count, when known) lets a
+/// page near the end be read from the end. The page's rowids come from the indexes alone;
+/// only those rows are then joined, so skipping far into a million visits stays cheap.
 pub fn page(
     conn: &Connection,
     scope: &Scope,
     offset: usize,
     limit: usize,
+    total: Option<usize>,
 ) -> Result<Vec<FollowUpRow>> {
     let (w, mut args) = where_clause(scope);
+    let (reverse, offset, limit) = window(offset, limit, total);
+    let join = if scope.customer_like.is_some() {
+        "JOIN customer c ON c.id = f.customer_id"
+    } else {
+        ""
+    };
     args.push((limit as i64).into());
     args.push((offset as i64).into());
     let n = args.len();
-    let sql = format!("{SELECT} {w} {} LIMIT ?{} OFFSET ?{n}", order(scope), n - 1);
+    let sql = format!(
+        "SELECT f.*, c.code AS customer_code, c.name AS customer_name, e.name AS owner_name
+         FROM (SELECT f.rowid AS rid FROM follow_up f {join} {w} {} LIMIT ?{} OFFSET ?{n}) p
+         JOIN follow_up f ON f.rowid = p.rid JOIN customer c ON c.id = f.customer_id
+         LEFT JOIN employee e ON e.id = f.owner_id {}",
+        order(scope, reverse),
+        n - 1,
+        order(scope, false)
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), row_from)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

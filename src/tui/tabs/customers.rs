@@ -99,7 +99,11 @@ impl App {
             .selected_row()
             .map(|r| r.customer.clone());
         match action {
-            a if MOVES.contains(&a) && move_in(&mut self.customers.list, a) => self.reload(),
+            a if MOVES.contains(&a) && move_in(&mut self.customers.list, a) => {
+                if let Err(e) = self.customers_fetch() {
+                    self.fail(e);
+                }
+            }
             a if MOVES.contains(&a) => {}
             Action::Open => {
                 if let Some(c) = selected {
@@ -232,33 +236,37 @@ impl App {
             }
         }
         let q = self.customers.filter.text.trim().to_string();
-        if q.is_empty() {
+        let total = if q.is_empty() {
             self.customers.matches = None;
-            let total = customer::count(self.store.conn())?;
-            let conn = self.store.conn();
-            return self
-                .customers
-                .list
-                .reload(total, |off, lim| customer::page(conn, off, lim));
-        }
-        self.customers.matches = self.match_rowids(&q);
+            customer::count(self.store.conn())?
+        } else {
+            self.customers.matches = self.match_rowids(&q);
+            match &self.customers.matches {
+                Some(ids) => ids.len(),
+                None => customer::search_count(self.store.conn(), &q)?,
+            }
+        };
+        self.customers.list.total = total;
+        self.customers_fetch()
+    }
+
+    /// Reads the rows around the selection, for the total already counted.
+    pub fn customers_fetch(&mut self) -> Result<()> {
+        let q = self.customers.filter.text.trim().to_string();
         let conn = self.store.conn();
+        let list = &mut self.customers.list;
+        let total = list.total;
         match &self.customers.matches {
-            Some(ids) => {
-                let ids = ids.clone();
-                self.customers.list.reload(ids.len(), |off, lim| {
-                    customer::by_rowids(
-                        conn,
-                        ids.get(off..(off + lim).min(ids.len())).unwrap_or(&[]),
-                    )
-                })
-            }
-            None => {
-                let total = customer::search_count(conn, &q)?;
-                self.customers
-                    .list
-                    .reload(total, |off, lim| customer::search_page(conn, &q, off, lim))
-            }
+            _ if q.is_empty() => list.reload(total, |off, lim| {
+                customer::page(conn, off, lim, Some(total))
+            }),
+            Some(ids) => list.reload(total, |off, lim| {
+                customer::by_rowids(
+                    conn,
+                    ids.get(off..(off + lim).min(ids.len())).unwrap_or(&[]),
+                )
+            }),
+            None => list.reload(total, |off, lim| customer::search_page(conn, &q, off, lim)),
         }
     }
 
@@ -281,7 +289,7 @@ impl App {
         limit: usize,
     ) -> Result<Vec<CustomerRow>> {
         if query.trim().is_empty() {
-            return customer::page(self.store.conn(), offset, limit);
+            return customer::page(self.store.conn(), offset, limit, None);
         }
         match self.match_rowids(query) {
             Some(ids) => customer::by_rowids(
@@ -538,7 +546,7 @@ fn load_detail(app: &App, id: &str, selected: usize) -> Result<Detail> {
         customer_id: Some(id.to_string()),
         ..Default::default()
     };
-    let visits = follow_up::page(conn, &scope, 0, 500)?;
+    let visits = follow_up::page(conn, &scope, 0, 500, None)?;
     let selected = selected.min(visits.len().saturating_sub(1));
     Ok(Detail {
         row,

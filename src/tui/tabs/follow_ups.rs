@@ -26,6 +26,8 @@ pub struct FollowUps {
     pub all: bool,
     pub mine: bool,
     pub detail: Option<VisitDetail>,
+    /// The visits the list shows, as last counted.
+    scope: Scope,
 }
 
 pub struct VisitDetail {
@@ -94,7 +96,11 @@ impl App {
         }
         let selected = self.follow_ups.list.selected_row().map(|r| r.visit.clone());
         match action {
-            a if MOVES.contains(&a) && move_in(&mut self.follow_ups.list, a) => self.reload(),
+            a if MOVES.contains(&a) && move_in(&mut self.follow_ups.list, a) => {
+                if let Err(e) = self.follow_ups_fetch() {
+                    self.fail(e);
+                }
+            }
             a if MOVES.contains(&a) => {}
             Action::Open => {
                 if let Some(v) = selected {
@@ -305,11 +311,19 @@ impl App {
             }
         }
         let scope = self.scope();
-        let conn = self.store.conn();
-        let total = follow_up::count(conn, &scope)?;
-        self.follow_ups
-            .list
-            .reload(total, |off, lim| follow_up::page(conn, &scope, off, lim))
+        self.follow_ups.list.total = follow_up::count(self.store.conn(), &scope)?;
+        self.follow_ups.scope = scope;
+        self.follow_ups_fetch()
+    }
+
+    /// Reads the rows around the selection, for the scope and total already counted.
+    pub fn follow_ups_fetch(&mut self) -> Result<()> {
+        let (conn, f) = (self.store.conn(), &mut self.follow_ups);
+        let total = f.list.total;
+        let scope = &f.scope;
+        f.list.reload(total, |off, lim| {
+            follow_up::page(conn, scope, off, lim, Some(total))
+        })
     }
 
     pub fn follow_ups_draw(&self, frame: &mut Frame, area: Rect) {

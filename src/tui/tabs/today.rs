@@ -69,8 +69,9 @@ impl App {
         let due = mine(self.today);
         let total = follow_up::count(conn, &due)?;
         let t = &mut self.today_tab;
-        t.list
-            .reload(total, |off, lim| follow_up::page(conn, &due, off, lim))?;
+        t.list.reload(total, |off, lim| {
+            follow_up::page(conn, &due, off, lim, Some(total))
+        })?;
         t.overdue = follow_up::count(conn, &mine(self.today - Duration::days(1)))?;
         t.week = follow_up::count(conn, &mine(self.today + Duration::days(7)))?;
         let team = Scope {
