@@ -241,10 +241,8 @@ impl App {
     /// A failed action, in words: a message on screen, nothing lost.
     pub fn fail(&mut self, e: StoreError) {
         let msg = match &e {
-            StoreError::Sqlite(_) | StoreError::Json(_) | StoreError::Refused(_) => {
-                self.tr_with("error.database", &[("detail", &e.to_string())])
-            }
-            other => self.tr(other.message_key()),
+            StoreError::Stale { .. } | StoreError::NotFound { .. } => self.tr(e.message_key()),
+            other => self.lang.render(&other.message()),
         };
         self.overlay = Some(Overlay::Message(msg));
     }

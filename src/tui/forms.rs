@@ -327,9 +327,7 @@ impl App {
                             StoreError::Sqlite(e) if crate::store::is_busy(e) => {
                                 lang.tr("error.busy")
                             }
-                            other => {
-                                lang.tr_with("error.database", &[("detail", &other.to_string())])
-                            }
+                            other => lang.render(&other.message()),
                         });
                     }
                     None => {}

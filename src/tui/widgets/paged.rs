@@ -4,7 +4,7 @@
 use std::cell::Cell;
 
 /// Rows held around the selection; one fetch covers many screens of movement.
-const WINDOW: usize = 200;
+const WINDOW: usize = 120;
 
 #[derive(Debug)]
 pub struct Paged<R> {
