@@ -221,8 +221,19 @@ pub fn parse_money(s: &str) -> Option<i64> {
         .checked_add(cents)
 }
 
+/// `1234567` cents as `12,345.67`: grouped by thousands, as the department writes amounts.
 pub fn format_money(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{grouped}.{:02}", cents % 100)
 }
 
 #[cfg(test)]
@@ -267,7 +278,9 @@ mod tests {
         assert_eq!(parse_money("¥80"), Some(8_000));
         assert_eq!(parse_money("-3"), None);
         assert_eq!(parse_money("1.234"), None);
-        assert_eq!(format_money(123_450), "1234.50");
+        assert_eq!(format_money(123_450), "1,234.50");
+        assert_eq!(format_money(9_231_000), "92,310.00");
+        assert_eq!(format_money(5), "0.05");
     }
 
     #[test]

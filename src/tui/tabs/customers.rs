@@ -327,7 +327,7 @@ impl App {
             Column::new(self.tr("field.name"), 14, 6),
             Column::new(self.tr("field.company"), 20, 0),
             Column::new(self.tr("field.tier"), 8, 6),
-            Column::new(self.tr("field.phone"), 13, 0),
+            Column::new(self.tr("field.phone"), 16, 0),
             Column::new(self.tr("field.owner"), 9, 0),
         ];
         let (_, rows, sel) = list.visible(inner.height.saturating_sub(1) as usize);
