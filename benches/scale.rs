@@ -213,7 +213,7 @@ fn store_figures(db: &Path) -> String {
             ms(load),
             rss_after.saturating_sub(rss_before) / 1024
         ),
-        "part of first frame < 50 ms",
+        "built in the background",
     );
 
     // One keystroke: match the typed prefix, then fetch the first page of what matched.
