@@ -80,6 +80,7 @@ fn event_loop(terminal: &mut Term, app: &mut App, watch: &hangup::Watch) -> Resu
     let mut last_check = Instant::now();
     let mut last_draft = Instant::now();
     let mut redraw = true;
+    let mut warmed = false;
     loop {
         if watch.is_gone() {
             app.save_draft();
@@ -91,6 +92,11 @@ fn event_loop(terminal: &mut Term, app: &mut App, watch: &hangup::Watch) -> Resu
                 return Ok(());
             }
             redraw = false;
+            if !warmed {
+                // After the first frame, not before it: the filter index for later.
+                app.search_index();
+                warmed = true;
+            }
         }
         if app.quit {
             return Ok(());
