@@ -92,7 +92,7 @@ CREATE TABLE follow_up_issue (
     updated_at   TEXT NOT NULL
 );
 CREATE INDEX follow_up_issue_by_follow_up ON follow_up_issue (follow_up_id);
-CREATE INDEX follow_up_issue_by_state ON follow_up_issue (state);
+CREATE INDEX follow_up_issue_by_state ON follow_up_issue (state, created_at);
 
 -- A form's unsaved input, kept when the terminal goes away and offered back on the next start.
 CREATE TABLE draft (

@@ -370,6 +370,10 @@ fn csv_with_quoted_chinese_commas_and_newlines_survives_export_and_import() {
         &["customers", "export", "--out", csv_file.to_str().unwrap()],
     );
     let text = std::fs::read_to_string(&csv_file).unwrap();
+    // A file starts with the byte-order mark spreadsheets need to read UTF-8 Chinese.
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("a BOM at the start of the file");
     assert!(text.starts_with(HEADER), "{text}");
     assert!(
         text.contains("\"台北市信義路五段7號, 10樓\""),
@@ -397,7 +401,12 @@ fn csv_with_quoted_chinese_commas_and_newlines_survives_export_and_import() {
         &other,
         &["customers", "export", "--out", back.to_str().unwrap()],
     );
-    assert_eq!(std::fs::read_to_string(&back).unwrap(), text);
+    assert_eq!(
+        std::fs::read_to_string(&back)
+            .unwrap()
+            .strip_prefix('\u{feff}'),
+        Some(text)
+    );
 
     // Importing the same list again creates no duplicate and changes nothing.
     let summary = ok(&other, &["customers", "import", csv_file.to_str().unwrap()]);
@@ -409,7 +418,12 @@ fn csv_with_quoted_chinese_commas_and_newlines_survives_export_and_import() {
         &other,
         &["customers", "export", "--out", back.to_str().unwrap()],
     );
-    assert_eq!(std::fs::read_to_string(&back).unwrap(), text);
+    assert_eq!(
+        std::fs::read_to_string(&back)
+            .unwrap()
+            .strip_prefix('\u{feff}'),
+        Some(text)
+    );
 }
 
 #[test]

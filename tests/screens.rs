@@ -301,6 +301,7 @@ const SCENARIOS: &[&str] = &[
     "follow_ups",
     "all_visits",
     "visit_detail",
+    "issues",
     "visit_menu",
     "visit_new_customer_lookup",
     "visit_done",
@@ -404,6 +405,12 @@ fn scenario(name: &str, lang: Lang) -> App {
             type_text(&mut app, "張偉");
             press(&mut app, KeyCode::Enter);
             press(&mut app, KeyCode::Enter);
+            app
+        }
+        "issues" => {
+            let mut app = work(lang);
+            press(&mut app, KeyCode::Char('f'));
+            press(&mut app, KeyCode::Char('i'));
             app
         }
         "visit_menu" => {
@@ -663,6 +670,33 @@ fn visit_detail_shows_the_issue_handed_over() {
     }
     let mut app = scenario("visit_detail", Lang::ZhHant);
     snap("visit_detail", &mut app, 80, 24);
+}
+
+#[test]
+fn open_issues_are_tracked_until_closed() {
+    for lang in LANGS {
+        let mut app = scenario("issues", lang);
+        let (text, _) = snap("issues", &mut app, 100, 30);
+        assert!(
+            text.contains("Logistics") && text.contains("張偉"),
+            "{text}"
+        );
+        let hints = hint_bar(&text);
+        assert!(hints.contains('x') && hints.contains('i'), "{hints}");
+        // Closing it with a resolution takes it off the open list.
+        press(&mut app, KeyCode::Char('x'));
+        type_text(&mut app, "已補寄 Resent");
+        ctrl(&mut app, 's');
+        assert!(app.form.is_none(), "the issue is closed");
+        let (text, _) = snap("issues_none_open", &mut app, 100, 30);
+        assert!(text.contains(&app.tr("issues.empty")), "{text}");
+        press(&mut app, KeyCode::Char('o'));
+        let text = text_of(&render(&mut app, 100, 30));
+        assert!(
+            text.contains("已補寄 Resent"),
+            "closed ones show with o: {text}"
+        );
+    }
 }
 
 #[test]

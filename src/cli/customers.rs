@@ -53,7 +53,10 @@ pub fn run(ctx: &Settings, cmd: &CustomersCommand) -> Result<()> {
 fn export(ctx: &Settings, out: Option<&Path>) -> Result<()> {
     let mut store = ctx.open_existing()?;
     let customers = store.customers_with_owner_login()?;
-    let mut w = csv::Writer::from_writer(Vec::new());
+    // A file starts with the UTF-8 byte-order mark, so spreadsheet programs read the Chinese
+    // right; a pipe gets plain UTF-8 for scripts. Import accepts both.
+    let bom: &[u8] = if out.is_some() { b"\xEF\xBB\xBF" } else { b"" };
+    let mut w = csv::Writer::from_writer(bom.to_vec());
     w.write_record(COLUMNS)?;
     for (c, owner) in &customers {
         w.write_record([

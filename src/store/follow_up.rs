@@ -541,6 +541,69 @@ pub fn issues(conn: &Connection, follow_up_id: &str) -> Result<Vec<FollowUpIssue
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+pub fn issue(conn: &Connection, id: &str) -> Result<FollowUpIssue> {
+    conn.query_row(
+        "SELECT * FROM follow_up_issue WHERE id = ?1",
+        [id],
+        issue_from_row,
+    )
+    .optional()?
+    .ok_or(StoreError::NotFound {
+        record: "follow_up_issue",
+    })
+}
+
+/// An issue as the tracking list shows it: with the visit's customer and owner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueRow {
+    pub issue: FollowUpIssue,
+    /// The day of the visit that found it (done, else due).
+    pub found_on: NaiveDate,
+    pub customer_code: String,
+    pub customer_name: String,
+    pub owner_name: Option<String>,
+}
+
+pub fn issue_count(conn: &Connection, open_only: bool) -> Result<usize> {
+    let sql = if open_only {
+        "SELECT count(*) FROM follow_up_issue WHERE state = 'open'"
+    } else {
+        "SELECT count(*) FROM follow_up_issue"
+    };
+    Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as usize)
+}
+
+/// Issues handed to departments, open ones first and the oldest of them first.
+pub fn issue_page(
+    conn: &Connection,
+    open_only: bool,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<IssueRow>> {
+    let filter = if open_only {
+        "WHERE i.state = 'open'"
+    } else {
+        ""
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT i.*, COALESCE(f.done_date, f.due_date) AS found_on, c.code AS customer_code,
+                c.name AS customer_name, e.name AS owner_name
+         FROM follow_up_issue i JOIN follow_up f ON f.id = i.follow_up_id
+         JOIN customer c ON c.id = f.customer_id LEFT JOIN employee e ON e.id = f.owner_id
+         {filter} ORDER BY i.state DESC, i.created_at, i.rowid LIMIT ?1 OFFSET ?2"
+    ))?;
+    let rows = stmt.query_map(params![limit as i64, offset as i64], |r| {
+        Ok(IssueRow {
+            issue: issue_from_row(r)?,
+            found_on: date_col(r, "found_on")?,
+            customer_code: r.get("customer_code")?,
+            customer_name: r.get("customer_name")?,
+            owner_name: r.get("owner_name")?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn all_issues(conn: &Connection) -> Result<Vec<FollowUpIssue>> {
     let mut stmt = conn.prepare("SELECT * FROM follow_up_issue ORDER BY created_at, id")?;
     let rows = stmt.query_map([], issue_from_row)?;

@@ -528,12 +528,7 @@ impl App {
                 Ok(Box::new(|_| {}))
             }
             FormKind::IssueClose { id, version } => {
-                let all = follow_up::all_issues(self.store.conn()).map_err(conn_err)?;
-                let Some(mut old) = all.into_iter().find(|i| i.id == *id) else {
-                    return Err(Some(StoreError::NotFound {
-                        record: "follow_up_issue",
-                    }));
-                };
+                let mut old = follow_up::issue(self.store.conn(), id).map_err(conn_err)?;
                 old.version = *version;
                 self.store
                     .close_issue(&old, &form.text("resolution"), self.today)

@@ -56,6 +56,7 @@ pub const BINDINGS: &[(Key, Action)] = &[
     (ch('/'), Action::Filter),
     (ch('o'), Action::ToggleOpen),
     (ch('m'), Action::ToggleMine),
+    (ch('i'), Action::ToggleIssues),
     (ch('b'), Action::AddPurchase),
     (ch('h'), Action::HandOverIssue),
     (ch('x'), Action::CloseIssue),

@@ -3,7 +3,7 @@
 
 use super::{Filter, MOVES, Tab, move_in};
 use crate::domain::{Code, FollowUp, FollowUpIssue, FollowUpState, IssueState, Permission, date};
-use crate::store::follow_up::{self, FollowUpRow, Scope};
+use crate::store::follow_up::{self, FollowUpRow, IssueRow, Scope};
 use crate::store::{Result, StoreError};
 use crate::tui::action::Action;
 use crate::tui::app::{App, MenuFor, Overlay};
@@ -28,6 +28,11 @@ pub struct FollowUps {
     pub detail: Option<VisitDetail>,
     /// The visits the list shows, as last counted.
     scope: Scope,
+    /// The issues handed to departments instead of the visits, to track them to closed.
+    pub issues_view: bool,
+    /// Closed issues too, not only the open ones.
+    pub all_issues: bool,
+    pub issue_list: Paged<IssueRow>,
 }
 
 pub struct VisitDetail {
@@ -68,6 +73,16 @@ impl App {
                 v.push(Action::Open);
                 v.push(Action::Back);
             }
+            None if self.follow_ups.issues_view => {
+                v.extend_from_slice(MOVES);
+                if let Some(r) = self.follow_ups.issue_list.selected_row() {
+                    v.push(Action::Open);
+                    if edit && r.issue.state == IssueState::Open {
+                        v.push(Action::CloseIssue);
+                    }
+                }
+                v.extend([Action::ToggleOpen, Action::ToggleIssues]);
+            }
             None => {
                 v.extend_from_slice(MOVES);
                 let sel = self.follow_ups.list.selected_row();
@@ -80,7 +95,12 @@ impl App {
                 if edit {
                     v.push(Action::New);
                 }
-                v.extend([Action::Filter, Action::ToggleOpen, Action::ToggleMine]);
+                v.extend([
+                    Action::Filter,
+                    Action::ToggleOpen,
+                    Action::ToggleMine,
+                    Action::ToggleIssues,
+                ]);
                 if !self.follow_ups.filter.text.is_empty() {
                     v.push(Action::Back);
                 }
@@ -92,6 +112,10 @@ impl App {
     pub fn follow_ups_act(&mut self, action: Action) {
         if self.follow_ups.detail.is_some() {
             self.visit_detail_act(action);
+            return;
+        }
+        if self.follow_ups.issues_view {
+            self.issues_act(action);
             return;
         }
         let selected = self.follow_ups.list.selected_row().map(|r| r.visit.clone());
@@ -135,6 +159,10 @@ impl App {
                 self.follow_ups.list.selected = 0;
                 self.reload();
             }
+            Action::ToggleIssues => {
+                self.follow_ups.issues_view = true;
+                self.reload();
+            }
             Action::ToggleMine => {
                 self.follow_ups.mine = !self.follow_ups.mine;
                 self.follow_ups.list.selected = 0;
@@ -146,6 +174,53 @@ impl App {
             }
             _ => {}
         }
+    }
+
+    fn issues_act(&mut self, action: Action) {
+        let f = &mut self.follow_ups;
+        let selected = f.issue_list.selected_row().map(|r| r.issue.clone());
+        match action {
+            a if MOVES.contains(&a) && move_in(&mut f.issue_list, a) => {
+                if let Err(e) = self.issues_fetch() {
+                    self.fail(e);
+                }
+            }
+            Action::Open => {
+                if let Some(i) = selected {
+                    self.open_visit(&i.follow_up_id, Some(Tab::FollowUps));
+                }
+            }
+            Action::CloseIssue => {
+                if let Some(i) = selected {
+                    self.open_form(
+                        FormKind::IssueClose {
+                            id: i.id,
+                            version: i.version,
+                        },
+                        &BTreeMap::new(),
+                    );
+                }
+            }
+            Action::ToggleOpen => {
+                f.all_issues = !f.all_issues;
+                f.issue_list.selected = 0;
+                self.reload();
+            }
+            Action::ToggleIssues => {
+                f.issues_view = false;
+                self.reload();
+            }
+            _ => {}
+        }
+    }
+
+    fn issues_fetch(&mut self) -> Result<()> {
+        let (conn, f) = (self.store.conn(), &mut self.follow_ups);
+        let open_only = !f.all_issues;
+        let total = f.issue_list.total;
+        f.issue_list.reload(total, |off, lim| {
+            follow_up::issue_page(conn, open_only, off, lim)
+        })
     }
 
     pub fn new_visit(&mut self) {
@@ -310,6 +385,11 @@ impl App {
                 Err(e) => return Err(e),
             }
         }
+        if self.follow_ups.issues_view {
+            self.follow_ups.issue_list.total =
+                follow_up::issue_count(self.store.conn(), !self.follow_ups.all_issues)?;
+            return self.issues_fetch();
+        }
         let scope = self.scope();
         self.follow_ups.list.total = follow_up::count(self.store.conn(), &scope)?;
         self.follow_ups.scope = scope;
@@ -329,6 +409,10 @@ impl App {
     pub fn follow_ups_draw(&self, frame: &mut Frame, area: Rect) {
         if let Some(d) = &self.follow_ups.detail {
             self.visit_detail_draw(frame, area, d);
+            return;
+        }
+        if self.follow_ups.issues_view {
+            self.issues_draw(frame, area);
             return;
         }
         let list = &self.follow_ups.list;
@@ -359,6 +443,62 @@ impl App {
         }
         let (_, rows, sel) = list.visible(inner.height.saturating_sub(1) as usize);
         self.visit_table(frame, inner, rows, sel, true);
+    }
+
+    /// The issues handed to departments, open ones first, oldest first: what is still owed.
+    fn issues_draw(&self, frame: &mut Frame, area: Rect) {
+        let list = &self.follow_ups.issue_list;
+        let which = if self.follow_ups.all_issues {
+            "issues.all"
+        } else {
+            "issues.open"
+        };
+        let title = format!(" {} · {} ", self.tr(which), list.total);
+        let block = Block::bordered()
+            .border_set(self.theme.border())
+            .title(title);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        if list.total == 0 {
+            frame.render_widget(
+                Paragraph::new(self.tr("issues.empty")).style(self.theme.dim()),
+                inner,
+            );
+            return;
+        }
+        let cols = [
+            Column::new(self.tr("issues.found_on"), 10, 10),
+            Column::new(self.tr("field.department"), 10, 6),
+            Column::new(self.tr("field.description"), 22, 8),
+            Column::new(self.tr("field.customer"), 16, 0),
+            Column::new(self.tr("field.owner"), 8, 0),
+            Column::new(self.tr("field.state"), 6, 4),
+            Column::new(self.tr("field.resolution"), 16, 0),
+        ];
+        let (_, rows, sel) = list.visible(inner.height.saturating_sub(1) as usize);
+        let rows: Vec<Row> = rows
+            .iter()
+            .map(|r| {
+                let i = &r.issue;
+                Row {
+                    cells: vec![
+                        date::format(r.found_on),
+                        i.department.clone(),
+                        i.description.clone(),
+                        format!("{} {}", r.customer_name, r.customer_code),
+                        r.owner_name.clone().unwrap_or_default(),
+                        self.tr(i.state.label_key()),
+                        i.resolution.clone(),
+                    ],
+                    style: if i.state == IssueState::Open {
+                        self.theme.urgency(crate::domain::Urgency::Today)
+                    } else {
+                        self.theme.dim()
+                    },
+                }
+            })
+            .collect();
+        table::draw(frame, inner, &self.theme, &cols, &rows, sel);
     }
 
     fn visit_detail_draw(&self, frame: &mut Frame, area: Rect, d: &VisitDetail) {
