@@ -174,19 +174,20 @@ impl App {
         format!("{}{}", self.lang.tr(key), self.lang.tr("punct.colon"))
     }
 
-    fn ask_who(&mut self) {
-        let items = self
-            .roster
+    /// The active people of the roster, to choose from: name, then login and role.
+    pub fn roster_items(&self) -> Vec<PickItem> {
+        self.roster
             .iter()
             .filter(|e| e.active)
             .map(|e| {
-                PickItem::new(e.id.clone(), e.name.clone()).hint(format!(
-                    "{} · {}",
-                    e.login,
-                    self.tr(crate::domain::Code::label_key(e.role))
-                ))
+                let role = self.tr(crate::domain::Code::label_key(e.role));
+                PickItem::new(e.id.clone(), e.name.clone()).hint(format!("{} · {role}", e.login))
             })
-            .collect();
+            .collect()
+    }
+
+    fn ask_who(&mut self) {
+        let items = self.roster_items();
         self.overlay = Some(Overlay::WhoAreYou(Picker::new(self.tr("who.title"), items)));
     }
 
@@ -593,20 +594,7 @@ impl App {
             Input::Pick {
                 lookup: Lookup::Employee,
                 ..
-            } => Picker::new(
-                f.label.clone(),
-                self.roster
-                    .iter()
-                    .filter(|e| e.active)
-                    .map(|e| {
-                        PickItem::new(e.id.clone(), e.name.clone()).hint(format!(
-                            "{} · {}",
-                            e.login,
-                            self.tr(crate::domain::Code::label_key(e.role))
-                        ))
-                    })
-                    .collect(),
-            ),
+            } => Picker::new(f.label.clone(), self.roster_items()),
             Input::Pick {
                 lookup: Lookup::Customer,
                 ..

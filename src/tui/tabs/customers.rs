@@ -441,36 +441,13 @@ impl App {
                 self.theme.dim(),
             )));
         }
-        let head = lines.len() as u16 + 1;
-        frame.render_widget(
-            Paragraph::new(lines),
-            Rect {
-                height: head.min(inner.height),
-                ..inner
-            },
+        lines.push(Line::from(""));
+        let title = self.tr_with(
+            "customers.visits",
+            &[("count", &d.visits.len().to_string())],
         );
-        let rest = Rect {
-            y: inner.y + head.min(inner.height),
-            height: inner.height.saturating_sub(head),
-            ..inner
-        };
-        if rest.height == 0 {
+        let Some(table_area) = self.head_and_section(frame, inner, lines, false, title) else {
             return;
-        }
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                self.tr_with(
-                    "customers.visits",
-                    &[("count", &d.visits.len().to_string())],
-                ),
-                self.theme.header(),
-            )),
-            Rect { height: 1, ..rest },
-        );
-        let table_area = Rect {
-            y: rest.y + 1,
-            height: rest.height.saturating_sub(1),
-            ..rest
         };
         self.visit_table(frame, table_area, &d.visits, Some(d.selected), false);
     }

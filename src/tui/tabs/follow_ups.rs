@@ -15,7 +15,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 use std::collections::BTreeMap;
 
 #[derive(Default)]
@@ -549,32 +549,13 @@ impl App {
             lines.push(kv("field.note", v.note.clone()));
         }
         lines.push(Line::from(""));
-        let head = lines.len() as u16;
-        frame.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: true }),
-            Rect {
-                height: head.min(inner.height),
-                ..inner
-            },
+        let title = self.tr_with(
+            "follow_ups.issues",
+            &[("count", &d.issues.len().to_string())],
         );
-        let rest = Rect {
-            y: inner.y + head.min(inner.height),
-            height: inner.height.saturating_sub(head),
-            ..inner
-        };
-        if rest.height == 0 {
+        let Some(rest) = self.head_and_section(frame, inner, lines, true, title) else {
             return;
-        }
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                self.tr_with(
-                    "follow_ups.issues",
-                    &[("count", &d.issues.len().to_string())],
-                ),
-                self.theme.header(),
-            )),
-            Rect { height: 1, ..rest },
-        );
+        };
         let cols = [
             Column::new(self.tr("field.department"), 10, 6),
             Column::new(self.tr("field.description"), 24, 8),
@@ -603,18 +584,7 @@ impl App {
         } else {
             Some(d.selected)
         };
-        table::draw(
-            frame,
-            Rect {
-                y: rest.y + 1,
-                height: rest.height.saturating_sub(1),
-                ..rest
-            },
-            &self.theme,
-            &cols,
-            &rows,
-            sel,
-        );
+        table::draw(frame, rest, &self.theme, &cols, &rows, sel);
     }
 }
 

@@ -188,6 +188,47 @@ impl App {
         }
     }
 
+    /// A record's fields at the top of `inner`, then a section title under them; returns the
+    /// area left below the title for the section's table, or None when there is no room.
+    pub(super) fn head_and_section(
+        &self,
+        frame: &mut Frame,
+        inner: Rect,
+        lines: Vec<Line>,
+        wrap: bool,
+        title: String,
+    ) -> Option<Rect> {
+        let head = (lines.len() as u16).min(inner.height);
+        let mut para = Paragraph::new(lines);
+        if wrap {
+            para = para.wrap(ratatui::widgets::Wrap { trim: true });
+        }
+        frame.render_widget(
+            para,
+            Rect {
+                height: head,
+                ..inner
+            },
+        );
+        let rest = Rect {
+            y: inner.y + head,
+            height: inner.height - head,
+            ..inner
+        };
+        if rest.height == 0 {
+            return None;
+        }
+        frame.render_widget(
+            Paragraph::new(Span::styled(title, self.theme.header())),
+            Rect { height: 1, ..rest },
+        );
+        Some(Rect {
+            y: rest.y + 1,
+            height: rest.height - 1,
+            ..rest
+        })
+    }
+
     fn filtered_count(&self) -> usize {
         match self.tab {
             Tab::Customers => self.customers.list.total,

@@ -534,27 +534,19 @@ impl Form {
                         ));
                     }
                 }
-                Input::Choice { options, selected } => {
-                    let text = match selected.and_then(|s| options.get(s)) {
-                        Some((_, l)) => format!("‹ {l} ›"),
-                        None => format!("‹ {} ›", lang.tr("form.choose")),
-                    };
-                    let style = if f.locked {
-                        theme.dim()
-                    } else if focused {
-                        theme.selected()
-                    } else {
-                        Style::default()
-                    };
-                    frame.render_widget(
-                        Paragraph::new(Span::styled(fit(&text, input_w as usize), style)),
-                        field_area,
-                    );
-                }
-                Input::Pick { value, .. } => {
-                    let text = match value {
-                        Some((_, l)) => format!("{l} ▾"),
-                        None => format!("{} ▾", lang.tr("form.pick")),
+                Input::Choice { .. } | Input::Pick { .. } => {
+                    let text = match &f.input {
+                        Input::Choice { options, selected } => {
+                            match selected.and_then(|s| options.get(s)) {
+                                Some((_, l)) => format!("‹ {l} ›"),
+                                None => format!("‹ {} ›", lang.tr("form.choose")),
+                            }
+                        }
+                        Input::Pick {
+                            value: Some((_, l)),
+                            ..
+                        } => format!("{l} ▾"),
+                        _ => format!("{} ▾", lang.tr("form.pick")),
                     };
                     let style = if f.locked {
                         theme.dim()
