@@ -40,7 +40,17 @@ impl App {
             Action::Down => p.selected = (p.selected + 1).min(last),
             Action::PageUp | Action::Top => p.selected = 0,
             Action::PageDown | Action::Bottom => p.selected = last,
-            Action::New => self.open_form(FormKind::EmployeeNew, &BTreeMap::new()),
+            Action::New => {
+                // Most of the team reports to whoever adds them: the manager.
+                let mut v = BTreeMap::new();
+                if let Some(me) = &self.me {
+                    v.insert(
+                        "supervisor".to_string(),
+                        format!("{}\u{1f}{}", me.id, me.name),
+                    );
+                }
+                self.open_form(FormKind::EmployeeNew, &v);
+            }
             Action::Edit => {
                 if let Some(e) = p.rows.get(p.selected) {
                     let kind = FormKind::EmployeeEdit {
