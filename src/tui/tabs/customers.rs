@@ -17,7 +17,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+
 use std::collections::BTreeMap;
 
 #[derive(Default)]
@@ -308,20 +308,14 @@ impl App {
         }
         let list = &self.customers.list;
         let title = self.tr_with("customers.title", &[("count", &list.total.to_string())]);
-        let block = Block::bordered()
-            .border_set(self.theme.border())
-            .title(title);
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        if list.total == 0 {
-            let key = if self.customers.filter.text.is_empty() {
-                "customers.empty"
-            } else {
-                "filter.none"
-            };
-            frame.render_widget(Paragraph::new(self.tr(key)).style(self.theme.dim()), inner);
+        let empty = if self.customers.filter.text.is_empty() {
+            "customers.empty"
+        } else {
+            "filter.none"
+        };
+        let Some(inner) = self.list_box(frame, area, title, list.total, empty) else {
             return;
-        }
+        };
         let cols = [
             Column::new(self.tr("field.code"), 8, 7),
             Column::new(self.tr("field.name"), 14, 6),
@@ -354,11 +348,7 @@ impl App {
     fn customer_detail_draw(&self, frame: &mut Frame, area: Rect, d: &Detail) {
         let c = &d.row.customer;
         let title = format!(" {} {} · {} ", c.code, c.name, self.tr(c.tier.label_key()));
-        let block = Block::bordered()
-            .border_set(self.theme.border())
-            .title(Span::styled(title, self.theme.label()));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
+        let inner = self.framed(frame, area, Span::styled(title, self.theme.label()));
         let w = inner.width as usize;
         let pair = |k: &str, v: &str| -> Vec<Span<'static>> {
             vec![

@@ -15,7 +15,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+
 use std::collections::BTreeMap;
 
 #[derive(Default)]
@@ -427,20 +427,14 @@ impl App {
             "follow_ups.everyone"
         };
         let title = format!(" {} · {} · {} ", self.tr(which), self.tr(whose), list.total);
-        let block = Block::bordered()
-            .border_set(self.theme.border())
-            .title(title);
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        if list.total == 0 {
-            let key = if self.follow_ups.filter.text.is_empty() {
-                "follow_ups.empty"
-            } else {
-                "filter.none"
-            };
-            frame.render_widget(Paragraph::new(self.tr(key)).style(self.theme.dim()), inner);
+        let empty = if self.follow_ups.filter.text.is_empty() {
+            "follow_ups.empty"
+        } else {
+            "filter.none"
+        };
+        let Some(inner) = self.list_box(frame, area, title, list.total, empty) else {
             return;
-        }
+        };
         let (_, rows, sel) = list.visible(inner.height.saturating_sub(1) as usize);
         self.visit_table(frame, inner, rows, sel, true);
     }
@@ -454,18 +448,9 @@ impl App {
             "issues.open"
         };
         let title = format!(" {} · {} ", self.tr(which), list.total);
-        let block = Block::bordered()
-            .border_set(self.theme.border())
-            .title(title);
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        if list.total == 0 {
-            frame.render_widget(
-                Paragraph::new(self.tr("issues.empty")).style(self.theme.dim()),
-                inner,
-            );
+        let Some(inner) = self.list_box(frame, area, title, list.total, "issues.empty") else {
             return;
-        }
+        };
         let cols = [
             Column::new(self.tr("issues.found_on"), 10, 10),
             Column::new(self.tr("field.department"), 10, 6),
@@ -509,11 +494,7 @@ impl App {
             d.row.customer_code,
             d.row.customer_name
         );
-        let block = Block::bordered()
-            .border_set(self.theme.border())
-            .title(Span::styled(title, self.theme.label()));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
+        let inner = self.framed(frame, area, Span::styled(title, self.theme.label()));
         let kv = |k: &str, val: String| {
             Line::from(vec![
                 Span::styled(self.label(k), self.theme.label()),

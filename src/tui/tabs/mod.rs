@@ -188,6 +188,37 @@ impl App {
         }
     }
 
+    /// The bordered box every screen draws in; returns the area inside it.
+    pub(super) fn framed(&self, frame: &mut Frame, area: Rect, title: Span<'static>) -> Rect {
+        let block = ratatui::widgets::Block::bordered()
+            .border_set(self.theme.border())
+            .title(title);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        inner
+    }
+
+    /// A list's box: framed, with `empty_key`'s message when there is nothing to list.
+    /// Returns the area for the table when there are rows.
+    pub(super) fn list_box(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        title: String,
+        total: usize,
+        empty_key: &str,
+    ) -> Option<Rect> {
+        let inner = self.framed(frame, area, Span::raw(title));
+        if total == 0 {
+            frame.render_widget(
+                Paragraph::new(self.tr(empty_key)).style(self.theme.dim()),
+                inner,
+            );
+            return None;
+        }
+        Some(inner)
+    }
+
     /// A record's fields at the top of `inner`, then a section title under them; returns the
     /// area left below the title for the section's table, or None when there is no room.
     pub(super) fn head_and_section(

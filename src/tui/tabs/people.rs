@@ -11,7 +11,7 @@ use crate::tui::widgets::table::{self, Column, Row};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::widgets::Block;
+use ratatui::text::Span;
 use std::collections::BTreeMap;
 
 #[derive(Default)]
@@ -78,11 +78,7 @@ impl App {
             "people.title",
             &[("count", &self.people.rows.len().to_string())],
         );
-        let block = Block::bordered()
-            .border_set(self.theme.border())
-            .title(title);
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
+        let inner = self.framed(frame, area, Span::raw(title));
         let cols = [
             Column::new(self.tr("field.name"), 10, 6),
             Column::new(self.tr("field.login"), 12, 6),

@@ -12,7 +12,7 @@ use chrono::Duration;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::Paragraph;
 
 #[derive(Default)]
 pub struct Today {
@@ -95,11 +95,7 @@ impl App {
             date::format(self.today),
             weekday
         );
-        let block = Block::bordered()
-            .border_set(self.theme.border())
-            .title(Span::styled(title, self.theme.label()));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
+        let inner = self.framed(frame, area, Span::styled(title, self.theme.label()));
         if inner.height == 0 {
             return;
         }
