@@ -302,6 +302,7 @@ const SCENARIOS: &[&str] = &[
     "all_visits",
     "visit_detail",
     "issues",
+    "customers_segment",
     "visit_menu",
     "visit_new_customer_lookup",
     "visit_done",
@@ -404,6 +405,14 @@ fn scenario(name: &str, lang: Lang) -> App {
             press(&mut app, KeyCode::Char('/'));
             type_text(&mut app, "張偉");
             press(&mut app, KeyCode::Enter);
+            press(&mut app, KeyCode::Enter);
+            app
+        }
+        "customers_segment" => {
+            let mut app = scenario("customers", lang);
+            press(&mut app, KeyCode::Char('v'));
+            press(&mut app, KeyCode::Down);
+            press(&mut app, KeyCode::Down);
             press(&mut app, KeyCode::Enter);
             app
         }
@@ -670,6 +679,18 @@ fn visit_detail_shows_the_issue_handed_over() {
     }
     let mut app = scenario("visit_detail", Lang::ZhHant);
     snap("visit_detail", &mut app, 80, 24);
+}
+
+#[test]
+fn a_segment_lists_the_customers_with_no_visit_planned() {
+    for lang in LANGS {
+        let mut app = scenario("customers_segment", lang);
+        let (text, _) = snap("customers_segment", &mut app, 100, 30);
+        assert!(text.contains(&app.tr("segment.no_visit_planned")), "{text}");
+        // Acme and 李娜 have visits planned; the others do not.
+        assert!(!text.contains("Acme Trading"), "{text}");
+        assert!(text.contains("張偉"), "{text}");
+    }
 }
 
 #[test]

@@ -98,30 +98,13 @@ pub fn by_rowids(conn: &Connection, rowids: &[i64]) -> Result<Vec<CustomerRow>> 
 }
 
 /// The filter before the search index is ready: a plain scan, slower at scale but correct.
-pub fn search_page(
-    conn: &Connection,
-    query: &str,
-    offset: usize,
-    limit: usize,
-) -> Result<Vec<CustomerRow>> {
+/// Rowids in list order.
+pub fn search_rowids(conn: &Connection, query: &str) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLS}, e.name AS owner_name FROM customer c LEFT JOIN employee e ON e.id = c.owner_id
-         WHERE {LIKE} ORDER BY c.name, c.id LIMIT ?2 OFFSET ?3"
+        "SELECT c.rowid FROM customer c WHERE {LIKE} ORDER BY c.name, c.id"
     ))?;
-    let rows = stmt.query_map(
-        params![like_pattern(query), limit as i64, offset as i64],
-        row_from,
-    )?;
+    let rows = stmt.query_map([like_pattern(query)], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-pub fn search_count(conn: &Connection, query: &str) -> Result<usize> {
-    let n: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM customer c WHERE {LIKE}"),
-        [like_pattern(query)],
-        |r| r.get(0),
-    )?;
-    Ok(n as usize)
 }
 
 const LIKE: &str =

@@ -11,6 +11,7 @@ pub mod exchange;
 pub mod follow_up;
 mod open;
 pub mod schema;
+pub mod segment;
 
 pub(crate) use error::is_busy;
 pub use error::{Damage, Refusal, Result, StoreError};

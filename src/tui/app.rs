@@ -45,7 +45,8 @@ pub enum Pending {
 /// What a workflow menu choice applies to.
 #[derive(Debug, Clone)]
 pub enum MenuFor {
-    Visit(FollowUp),
+    Visit(Box<FollowUp>),
+    Segment,
 }
 
 pub enum Overlay {
@@ -88,6 +89,8 @@ pub struct App {
     pub quit: bool,
     pub search: Search,
     data_version: i64,
+    /// Counts changes to the data seen here (ours and others'), to key caches on.
+    pub generation: u64,
     /// The form values last kept as a draft, so an unchanged form is not written again.
     pub last_draft: Option<BTreeMap<String, String>>,
     /// The login asked for (--user, config or OS login): the first-run form proposes it.
@@ -143,6 +146,7 @@ impl App {
             quit: false,
             search: Search::default(),
             last_draft: None,
+            generation: 0,
             login: opts.login.clone(),
         };
         if let Some(me) = &app.me {
@@ -389,6 +393,7 @@ impl App {
         let v = self.store.data_version();
         if v != self.data_version {
             self.data_version = v;
+            self.generation += 1;
             self.search.index = None;
             self.search.building = None;
             if self.mode == Mode::Work {
@@ -402,6 +407,7 @@ impl App {
     /// Notes our own commit, so `tick` does not reload for it, and drops the stale index.
     pub fn after_write(&mut self) {
         self.data_version = self.store.data_version();
+        self.generation += 1;
         self.search.index = None;
         self.search.building = None;
     }
@@ -788,7 +794,7 @@ impl App {
             Overlay::Help => self.draw_help(frame, body),
             Overlay::Palette(p) | Overlay::Menu(p, _) | Overlay::WhoAreYou(p) => {
                 let h = (p.shown.len() as u16 + 3).clamp(5, body.height.max(5));
-                p.draw(frame, centered(body, 60, h), &self.theme);
+                p.draw(frame, centered(body, 84, h), &self.theme);
             }
             Overlay::Pick(p, _) => {
                 p.draw(frame, centered(body, 70, body.height.min(16)), &self.theme)

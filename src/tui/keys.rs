@@ -54,6 +54,7 @@ pub const BINDINGS: &[(Key, Action)] = &[
     (ch('s'), Action::Advance),
     (ch('d'), Action::Delete),
     (ch('/'), Action::Filter),
+    (ch('v'), Action::Segment),
     (ch('o'), Action::ToggleOpen),
     (ch('m'), Action::ToggleMine),
     (ch('i'), Action::ToggleIssues),

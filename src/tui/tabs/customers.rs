@@ -6,11 +6,13 @@ use crate::domain::customer::format_money;
 use crate::domain::{Code, Permission, Purchase, date};
 use crate::store::customer::{self, CustomerRow};
 use crate::store::follow_up::{self, FollowUpRow, Scope};
+use crate::store::segment::{self, Segment};
 use crate::store::{Result, StoreError};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Overlay, Pending};
+use crate::tui::app::{App, MenuFor, Overlay, Pending};
 use crate::tui::forms::FormKind;
 use crate::tui::widgets::paged::Paged;
+use crate::tui::widgets::picker::{PickItem, Picker};
 use crate::tui::widgets::table::{self, Column, Row};
 use crate::tui::widgets::text::fit;
 use ratatui::Frame;
@@ -24,8 +26,12 @@ use std::collections::BTreeMap;
 pub struct Customers {
     pub list: Paged<CustomerRow>,
     pub filter: Filter,
-    /// Rowids matching the filter, in list order, when the search index answered it.
-    matches: Option<Vec<i64>>,
+    /// Which customers: everyone, or a segment for finding potential customers.
+    pub segment: Segment,
+    /// The segment's rowids, computed once per segment and change of the data (generation).
+    segment_ids: Option<(Segment, u64, Vec<i64>)>,
+    /// The rowids the list shows, in list order, when filtered or segmented; None: all.
+    shown: Option<Vec<i64>>,
     pub detail: Option<Detail>,
 }
 
@@ -74,7 +80,7 @@ impl App {
                 if edit {
                     v.push(Action::New);
                 }
-                v.push(Action::Filter);
+                v.extend([Action::Filter, Action::Segment]);
                 if self.customers.list.selected_row().is_some()
                     && self.may(Permission::DeleteCustomers)
                 {
@@ -137,6 +143,7 @@ impl App {
                 }
             }
             Action::Filter => self.start_filter(),
+            Action::Segment => self.choose_segment(),
             Action::Back => {
                 self.customers.filter.text.clear();
                 self.reload();
@@ -236,28 +243,34 @@ impl App {
             }
         }
         let q = self.customers.filter.text.trim().to_string();
-        let total = if q.is_empty() {
-            self.customers.matches = None;
-            customer::count(self.store.conn())?
+        let segment = self.segment_rowids()?;
+        let matches = if q.is_empty() {
+            None
         } else {
-            self.customers.matches = self.match_rowids(&q);
-            match &self.customers.matches {
-                Some(ids) => ids.len(),
-                None => customer::search_count(self.store.conn(), &q)?,
+            Some(self.matching_rowids(&q)?)
+        };
+        self.customers.shown = match (segment, matches) {
+            (None, None) => None,
+            (Some(ids), None) | (None, Some(ids)) => Some(ids),
+            (Some(seg), Some(found)) => {
+                let seg: std::collections::HashSet<i64> = seg.into_iter().collect();
+                Some(found.into_iter().filter(|id| seg.contains(id)).collect())
             }
         };
-        self.customers.list.total = total;
+        self.customers.list.total = match &self.customers.shown {
+            Some(ids) => ids.len(),
+            None => customer::count(self.store.conn())?,
+        };
         self.customers_fetch()
     }
 
     /// Reads the rows around the selection, for the total already counted.
     pub fn customers_fetch(&mut self) -> Result<()> {
-        let q = self.customers.filter.text.trim().to_string();
         let conn = self.store.conn();
         let list = &mut self.customers.list;
         let total = list.total;
-        match &self.customers.matches {
-            _ if q.is_empty() => list.reload(total, |off, lim| {
+        match &self.customers.shown {
+            None => list.reload(total, |off, lim| {
                 customer::page(conn, off, lim, Some(total))
             }),
             Some(ids) => list.reload(total, |off, lim| {
@@ -266,7 +279,29 @@ impl App {
                     ids.get(off..(off + lim).min(ids.len())).unwrap_or(&[]),
                 )
             }),
-            None => list.reload(total, |off, lim| customer::search_page(conn, &q, off, lim)),
+        }
+    }
+
+    /// The chosen segment's rowids, from the cache while the data has not changed.
+    fn segment_rowids(&mut self) -> Result<Option<Vec<i64>>> {
+        let (seg, generation) = (self.customers.segment, self.generation);
+        if let Some((s, g, ids)) = &self.customers.segment_ids
+            && *s == seg
+            && *g == generation
+        {
+            return Ok(Some(ids.clone()));
+        }
+        let ids = segment::rowids(self.store.conn(), seg, self.today)?;
+        self.customers.segment_ids = ids.clone().map(|ids| (seg, generation, ids));
+        Ok(ids)
+    }
+
+    /// Rowids of the customers matching `query`, in list order: from the search index, or
+    /// from SQL while the index is being built.
+    fn matching_rowids(&mut self, query: &str) -> Result<Vec<i64>> {
+        match self.match_rowids(query) {
+            Some(ids) => Ok(ids),
+            None => customer::search_rowids(self.store.conn(), query),
         }
     }
 
@@ -281,6 +316,33 @@ impl App {
         )
     }
 
+    /// `v`: choose a segment of customers to work through.
+    fn choose_segment(&mut self) {
+        let items = Segment::ALL
+            .iter()
+            .map(|s| {
+                let mark = if *s == self.customers.segment {
+                    "✓ "
+                } else {
+                    ""
+                };
+                let label = format!("{mark}{}", self.tr(s.label_key()));
+                PickItem::new(s.code(), label)
+                    .hint(s.hint_key().map(|k| self.tr(k)).unwrap_or_default())
+            })
+            .collect();
+        let picker = Picker::new(self.tr("segment.title"), items);
+        self.overlay = Some(Overlay::Menu(picker, MenuFor::Segment));
+    }
+
+    pub fn segment_chosen(&mut self, code: &str) {
+        if let Some(s) = Segment::from_code(code) {
+            self.customers.segment = s;
+            self.customers.list.selected = 0;
+            self.reload();
+        }
+    }
+
     /// A page of customers matching `query`, for lookups.
     pub fn customer_matches(
         &mut self,
@@ -291,14 +353,12 @@ impl App {
         if query.trim().is_empty() {
             return customer::page(self.store.conn(), offset, limit, None);
         }
-        match self.match_rowids(query) {
-            Some(ids) => customer::by_rowids(
-                self.store.conn(),
-                ids.get(offset..(offset + limit).min(ids.len()))
-                    .unwrap_or(&[]),
-            ),
-            None => customer::search_page(self.store.conn(), query, offset, limit),
-        }
+        let ids = self.matching_rowids(query)?;
+        customer::by_rowids(
+            self.store.conn(),
+            ids.get(offset..(offset + limit).min(ids.len()))
+                .unwrap_or(&[]),
+        )
     }
 
     pub fn customers_draw(&self, frame: &mut Frame, area: Rect) {
@@ -307,12 +367,22 @@ impl App {
             return;
         }
         let list = &self.customers.list;
-        let title = self.tr_with("customers.title", &[("count", &list.total.to_string())]);
-        let empty = if self.customers.filter.text.is_empty() {
-            "customers.empty"
-        } else {
-            "filter.none"
+        let count = list.total.to_string();
+        let title = match self.customers.segment {
+            Segment::All => self.tr_with("customers.title", &[("count", &count)]),
+            seg => self.tr_with(
+                "customers.title_segment",
+                &[("segment", &self.tr(seg.label_key())), ("count", &count)],
+            ),
         };
+        let empty =
+            if self.customers.segment != Segment::All && self.customers.filter.text.is_empty() {
+                "segment.empty"
+            } else if self.customers.filter.text.is_empty() {
+                "customers.empty"
+            } else {
+                "filter.none"
+            };
         let Some(inner) = self.list_box(frame, area, title, list.total, empty) else {
             return;
         };

@@ -256,12 +256,15 @@ impl App {
             .collect();
         self.overlay = Some(Overlay::Menu(
             Picker::new(self.tr("visit_menu.title"), items),
-            MenuFor::Visit(v),
+            MenuFor::Visit(Box::new(v)),
         ));
     }
 
     pub fn menu_chosen(&mut self, target: MenuFor, choice: &str) {
-        let MenuFor::Visit(v) = target;
+        let v = match target {
+            MenuFor::Visit(v) => *v,
+            MenuFor::Segment => return self.segment_chosen(choice),
+        };
         match FollowUpState::from_code(choice) {
             Some(FollowUpState::Done) => {
                 let values = BTreeMap::from([("done_date".to_string(), date::format(self.today))]);
