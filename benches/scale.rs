@@ -6,6 +6,7 @@
 
 use marketdesk::store::customer::{self, SearchIndex};
 use marketdesk::store::follow_up::{self, Scope};
+use marketdesk::store::segment::{self, Segment};
 use marketdesk::store::{Store, employee};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::Write as _;
@@ -330,6 +331,18 @@ fn store_figures(db: &Path) -> String {
         "< 10 ms",
     );
     std::hint::black_box((rows, index.len()));
+    let today = chrono::NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap();
+    for seg in &Segment::ALL[1..] {
+        let t = Instant::now();
+        let ids = segment::rowids(conn, *seg, today)
+            .unwrap()
+            .unwrap_or_default();
+        row(
+            &format!("segment {}: build the list", seg.code()),
+            format!("{:.1} ms ({} customers)", ms(t.elapsed()), ids.len()),
+            "once per choice",
+        );
+    }
     crm.login.clone()
 }
 
