@@ -76,7 +76,8 @@ CREATE INDEX follow_up_by_state_due ON follow_up (state, due_date);
 CREATE INDEX follow_up_by_owner_state_due ON follow_up (owner_id, state, due_date);
 CREATE INDEX follow_up_by_due ON follow_up (due_date);
 CREATE INDEX follow_up_by_owner_due ON follow_up (owner_id, due_date);
-CREATE INDEX follow_up_by_customer ON follow_up (customer_id, due_date);
+-- A customer's visits; also answers "visited since?" for segments without reading rows.
+CREATE INDEX follow_up_by_customer ON follow_up (customer_id, state, done_date);
 
 -- An issue found on a visit, handed to a department and tracked until closed.
 CREATE TABLE follow_up_issue (
