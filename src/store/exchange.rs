@@ -7,9 +7,13 @@ use crate::domain::{Customer, CustomerInput, Employee, FollowUp, FollowUpIssue, 
 use audit::AuditEntry;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value, json};
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
+use std::io::{self, Write};
+use std::marker::PhantomData;
 
 /// The name in every export document's `format` field.
 pub const FORMAT: &str = "marketdesk-export";
@@ -43,9 +47,12 @@ pub struct Document {
     pub audit_log: Vec<AuditEntry>,
 }
 
+/// How many records of each type, in `RECORD_TYPES` order.
+pub type Counts = [(&'static str, usize); 6];
+
 impl Document {
     /// How many records of each type, in `RECORD_TYPES` order.
-    pub fn counts(&self) -> [(&'static str, usize); 6] {
+    pub fn counts(&self) -> Counts {
         [
             ("employees", self.employees.len()),
             ("customers", self.customers.len()),
@@ -54,6 +61,137 @@ impl Document {
             ("follow_up_issues", self.follow_up_issues.len()),
             ("audit_log", self.audit_log.len()),
         ]
+    }
+}
+
+/// The export document as the database's cursors read it: serialized record by record,
+/// never held whole. The first database error is kept in `failure` (serde only carries its
+/// text), and each array's length is counted as it is written.
+struct Snapshot<'a> {
+    conn: &'a Connection,
+    schema_version: i64,
+    exported_at: String,
+    exported_by: &'a str,
+    counts: Cell<[usize; 6]>,
+    failure: RefCell<Option<rusqlite::Error>>,
+}
+
+impl Serialize for Snapshot<'_> {
+    /// The fields of `Document`, in its order, so the text is the same as serializing one.
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut doc = s.serialize_struct("Document", 11)?;
+        doc.serialize_field("format", FORMAT)?;
+        doc.serialize_field("format_version", &FORMAT_VERSION)?;
+        doc.serialize_field("schema_version", &self.schema_version)?;
+        doc.serialize_field("exported_at", &self.exported_at)?;
+        doc.serialize_field("exported_by", self.exported_by)?;
+        doc.serialize_field("employees", &Table::<Employee>::new(self, 0))?;
+        doc.serialize_field("customers", &Table::<Customer>::new(self, 1))?;
+        doc.serialize_field("purchases", &Table::<Purchase>::new(self, 2))?;
+        doc.serialize_field("follow_ups", &Table::<FollowUp>::new(self, 3))?;
+        doc.serialize_field("follow_up_issues", &Table::<FollowUpIssue>::new(self, 4))?;
+        doc.serialize_field("audit_log", &Table::<AuditEntry>::new(self, 5))?;
+        doc.end()
+    }
+}
+
+/// A record type as the export reads it: every row, in the export's order.
+trait Exported: Serialize + Sized {
+    fn select_all() -> String;
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self>;
+}
+
+impl Exported for Employee {
+    fn select_all() -> String {
+        employee::all_sql()
+    }
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        employee::from_row(r)
+    }
+}
+
+impl Exported for Customer {
+    fn select_all() -> String {
+        customer::all_sql()
+    }
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        customer::from_row(r)
+    }
+}
+
+impl Exported for Purchase {
+    fn select_all() -> String {
+        customer::ALL_PURCHASES_SQL.to_string()
+    }
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        customer::purchase_from_row(r)
+    }
+}
+
+impl Exported for FollowUp {
+    fn select_all() -> String {
+        follow_up::ALL_SQL.to_string()
+    }
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        follow_up::from_row(r)
+    }
+}
+
+impl Exported for FollowUpIssue {
+    fn select_all() -> String {
+        follow_up::ALL_ISSUES_SQL.to_string()
+    }
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        follow_up::issue_from_row(r)
+    }
+}
+
+impl Exported for AuditEntry {
+    fn select_all() -> String {
+        audit::ALL_SQL.to_string()
+    }
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        audit::from_row(r)
+    }
+}
+
+/// One array of the export: the rows of one table, serialized as the cursor reads them.
+struct Table<'a, T> {
+    snapshot: &'a Snapshot<'a>,
+    /// Its place in `RECORD_TYPES`.
+    rank: usize,
+    record: PhantomData<T>,
+}
+
+impl<'a, T> Table<'a, T> {
+    fn new(snapshot: &'a Snapshot<'a>, rank: usize) -> Self {
+        Table {
+            snapshot,
+            rank,
+            record: PhantomData,
+        }
+    }
+}
+
+impl<T: Exported> Serialize for Table<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let fail = |e: rusqlite::Error| {
+            let err = S::Error::custom(&e);
+            self.snapshot.failure.replace(Some(e));
+            err
+        };
+        let mut stmt = self.snapshot.conn.prepare(&T::select_all()).map_err(fail)?;
+        let mut rows = stmt.query([]).map_err(fail)?;
+        let mut seq = s.serialize_seq(None)?;
+        let mut n = 0;
+        while let Some(row) = rows.next().map_err(fail)? {
+            seq.serialize_element(&T::read(row).map_err(fail)?)?;
+            n += 1;
+        }
+        let mut counts = self.snapshot.counts.get();
+        counts[self.rank] = n;
+        self.snapshot.counts.set(counts);
+        seq.end()
     }
 }
 
@@ -241,25 +379,43 @@ fn records<T: DeserializeOwned>(
 }
 
 impl Store {
-    /// Every record, read in one snapshot so the document is consistent while others write.
-    /// Drafts are left out: they are one person's unsaved typing, not department records.
-    pub fn export_document(&self) -> Result<Document> {
+    /// Writes every record as one export document (pretty-printed, ending in a newline) to
+    /// `out`, record by record as the cursors read them, from one snapshot so the document
+    /// is consistent while others write. Drafts are left out: they are one person's unsaved
+    /// typing, not department records. Returns how many records of each type were written,
+    /// or the error of `out` when it could not be written.
+    pub fn export_to<W: Write>(&self, out: W) -> Result<std::result::Result<Counts, io::Error>> {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
-        let doc = Document {
-            format: FORMAT.to_string(),
-            format_version: FORMAT_VERSION,
+        let snapshot = Snapshot {
+            conn: &tx,
             schema_version: self.schema_version()?,
             exported_at: super::now(),
-            exported_by: self.actor.clone(),
-            employees: employee::all(&tx)?,
-            customers: customer::all(&tx)?,
-            purchases: customer::all_purchases(&tx)?,
-            follow_ups: follow_up::all(&tx)?,
-            follow_up_issues: follow_up::all_issues(&tx)?,
-            audit_log: audit::all(&tx)?,
+            exported_by: &self.actor,
+            counts: Cell::new([0; 6]),
+            failure: RefCell::new(None),
         };
+        let mut out = out;
+        let written = serde_json::to_writer_pretty(&mut out, &snapshot)
+            .map_err(io::Error::from)
+            .and_then(|()| out.write_all(b"\n"));
+        if let Some(e) = snapshot.failure.take() {
+            return Err(e.into());
+        }
+        if let Err(e) = written {
+            return Ok(Err(e));
+        }
+        let counts = snapshot.counts.get();
         tx.commit()?;
-        Ok(doc)
+        Ok(Ok(std::array::from_fn(|i| (RECORD_TYPES[i], counts[i]))))
+    }
+
+    /// Every record as one value, through the same snapshot as `export_to`: for tests and
+    /// small databases (it holds the whole document).
+    pub fn export_document(&self) -> Result<Document> {
+        let mut bytes = Vec::new();
+        self.export_to(&mut bytes)?
+            .map_err(|e| StoreError::Json(serde_json::Error::io(e)))?;
+        Ok(serde_json::from_slice(&bytes)?)
     }
 
     /// Every customer with its owner's login, for a CSV export, read in one snapshot.
