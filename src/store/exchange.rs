@@ -395,9 +395,14 @@ impl Store {
     /// further on) is kept in temporary tables on disk, not in memory.
     pub fn import_from<R: Read>(&mut self, input: R, source: &str) -> Result<ImportSummary> {
         let temp_store: i64 = self.conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
+        let cache: i64 = self.conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
         self.conn.pragma_update(None, "temp_store", "FILE")?;
+        self.conn.pragma_update(None, "cache_size", IMPORT_CACHE)?;
         let out = self.write(|tx, ctx| import_in(tx, ctx, input, source));
-        let restored = self.conn.pragma_update(None, "temp_store", temp_store);
+        let restored = self
+            .conn
+            .pragma_update(None, "temp_store", temp_store)
+            .and_then(|()| self.conn.pragma_update(None, "cache_size", cache));
         let summary = out?;
         restored?;
         Ok(summary)
@@ -715,6 +720,11 @@ impl Versioned for FollowUpIssue {
         )
     }
 }
+
+/// The page cache of an import, in KiB (`PRAGMA cache_size` takes it negated): the rows and
+/// indexes of a million visits do not fit the default 2 MB, and every page evicted in the
+/// middle of the transaction is written out and read back.
+const IMPORT_CACHE: i64 = -32_768;
 
 /// The ids of the file per array (for an id named twice and for references to records
 /// further on), and the references that named no record when they were read. Temporary: they
