@@ -358,6 +358,67 @@ fn a_bad_record_refuses_the_whole_document() {
     assert!(err.contains("not a readable JSON document"), "{err}");
 }
 
+#[test]
+fn arrays_in_another_order_are_read_and_a_bad_third_customer_is_named() {
+    let d = dept();
+    let file = d.dir.join("dept.json");
+    ok(&d.db, &["export", "--out", file.to_str().unwrap()]);
+    let mut doc = read_json(&file);
+    // A third customer, with no name.
+    let mut third = doc["customers"][1].clone();
+    third["id"] = "01900000-0000-7000-8000-000000000003".into();
+    third["code"] = "C000003".into();
+    third["name"] = "".into();
+    doc["customers"].as_array_mut().unwrap().push(third);
+    // The visits, their issues and the purchases before the customers and people they name,
+    // and the header last.
+    let order = [
+        "follow_up_issues",
+        "follow_ups",
+        "purchases",
+        "audit_log",
+        "customers",
+        "employees",
+        "exported_by",
+        "exported_at",
+        "schema_version",
+        "format_version",
+        "format",
+    ];
+    let write = |doc: &Value| {
+        let fields: Vec<String> = order
+            .iter()
+            .map(|k| format!("{:?}: {}", k, serde_json::to_string(&doc[*k]).unwrap()))
+            .collect();
+        std::fs::write(&file, format!("{{{}}}", fields.join(",\n"))).unwrap();
+    };
+    write(&doc);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.find("\"follow_ups\"") < text.find("\"customers\""));
+
+    let copy = d.dir.join("copy.db");
+    let err = refused(&copy, &["import", file.to_str().unwrap()]);
+    assert!(err.contains("(1 problem(s))"), "{err}");
+    assert!(err.contains("customers[2]: name is empty"), "{err}");
+    if copy.exists() {
+        let out: Value = serde_json::from_str(&ok(&copy, &["export"])).unwrap();
+        for key in RECORD_ARRAYS {
+            assert_eq!(out[key], Value::Array(vec![]), "{key} half-imported");
+        }
+    }
+
+    // Named, the same customer in the same order is taken, and nothing is lost.
+    doc["customers"][2]["name"] = "張三".into();
+    write(&doc);
+    let summary = ok(&copy, &["import", file.to_str().unwrap()]);
+    assert!(summary.contains("inserted"), "{summary}");
+    let back: Value = serde_json::from_str(&ok(&copy, &["export"])).unwrap();
+    for key in RECORD_ARRAYS {
+        assert_eq!(back[key], doc[key], "{key} differ after the import");
+    }
+    assert_eq!(work_entries(&back), work_entries(&doc));
+}
+
 const HEADER: &str =
     "code,name,company,tier,tags,phone,email,address,birthday,preferences,source,owner,notes";
 

@@ -4,8 +4,9 @@
 use super::Settings;
 use crate::i18n::Lang;
 use crate::store::StoreError;
-use crate::store::exchange::{Arg, At, Problem, parse_document};
+use crate::store::exchange::{Arg, At, Problem, check_export};
 use anyhow::{Result, bail};
+use std::fs::File;
 use std::path::Path;
 use unicode_width::UnicodeWidthStr;
 
@@ -15,21 +16,16 @@ const LISTED: usize = 100;
 pub fn run(ctx: &Settings, file: &Path) -> Result<()> {
     let lang = ctx.lang;
     let name = file.display().to_string();
-    let bytes = read(ctx, file)?;
-    // The file is read and checked before the database is opened, so a bad file never
-    // creates or touches one.
-    let doc = match std::str::from_utf8(&bytes) {
-        Ok(text) => parse_document(text),
-        Err(e) => Err(vec![
-            Problem::new(At::Document, "exchange.p_not_json").with("detail", e.to_string()),
-        ]),
-    };
-    let doc = match doc {
-        Ok(doc) => doc,
-        Err(problems) => bail!("{}", refusal(lang, &name, &problems)),
-    };
+    // The file is read through and checked before the database is opened, so a bad file
+    // never creates or touches one; then read again, each record merged as it is read. Neither
+    // pass holds the file or its records.
+    match check_export(open(ctx, file)?) {
+        Ok(Ok(_)) => {}
+        Ok(Err(problems)) => bail!("{}", refusal(lang, &name, &problems)),
+        Err(e) => bail!("{}", cannot_read(ctx, file, &e)),
+    }
     let mut store = ctx.open()?;
-    let summary = match store.import_document(&doc, &name) {
+    let summary = match store.import_from(open(ctx, file)?, &name) {
         Ok(s) => s,
         Err(StoreError::Rejected(problems)) => bail!("{}", refusal(lang, &name, &problems)),
         Err(e) => return Err(e.into()),
@@ -90,18 +86,22 @@ pub fn run(ctx: &Settings, file: &Path) -> Result<()> {
 
 /// The whole input file, or a message that says why it cannot be read.
 pub(super) fn read(ctx: &Settings, file: &Path) -> Result<Vec<u8>> {
-    std::fs::read(file).map_err(|e| {
-        anyhow::anyhow!(
-            "{}",
-            ctx.lang.tr_with(
-                "exchange.cannot_read",
-                &[
-                    ("file", &file.display().to_string()),
-                    ("detail", &e.to_string())
-                ]
-            )
-        )
-    })
+    std::fs::read(file).map_err(|e| anyhow::anyhow!("{}", cannot_read(ctx, file, &e)))
+}
+
+/// The input file opened for reading, or a message that says why it cannot be.
+fn open(ctx: &Settings, file: &Path) -> Result<File> {
+    File::open(file).map_err(|e| anyhow::anyhow!("{}", cannot_read(ctx, file, &e)))
+}
+
+fn cannot_read(ctx: &Settings, file: &Path, e: &std::io::Error) -> String {
+    ctx.lang.tr_with(
+        "exchange.cannot_read",
+        &[
+            ("file", &file.display().to_string()),
+            ("detail", &e.to_string()),
+        ],
+    )
 }
 
 /// Numbers right-aligned under their heading, the first column left-aligned; widths count

@@ -80,15 +80,16 @@ pub fn for_record(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Every entry in the order they were written (the order `all` and the export give).
+pub(crate) const ALL_SQL: &str = "SELECT id, at, actor, action, record_type, record_id, changes FROM audit_log ORDER BY at, rowid";
+
 pub fn all(conn: &Connection) -> Result<Vec<AuditEntry>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, at, actor, action, record_type, record_id, changes FROM audit_log ORDER BY at, rowid",
-    )?;
+    let mut stmt = conn.prepare(ALL_SQL)?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn from_row(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
+pub(crate) fn from_row(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
     let changes: String = r.get("changes")?;
     Ok(AuditEntry {
         id: r.get("id")?,

@@ -133,8 +133,13 @@ pub fn get(conn: &Connection, id: &str) -> Result<CustomerRow> {
     .ok_or(StoreError::NotFound { record: "customer" })
 }
 
+/// Every customer by code (the order `all` and the export give).
+pub(crate) fn all_sql() -> String {
+    format!("SELECT {COLS} FROM customer c ORDER BY c.code")
+}
+
 pub fn all(conn: &Connection) -> Result<Vec<Customer>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLS} FROM customer c ORDER BY c.code"))?;
+    let mut stmt = conn.prepare(&all_sql())?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -366,8 +371,11 @@ pub fn purchases(conn: &Connection, customer_id: &str) -> Result<Vec<Purchase>> 
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Every purchase, by customer and date (the order `all_purchases` and the export give).
+pub(crate) const ALL_PURCHASES_SQL: &str = "SELECT * FROM purchase ORDER BY customer_id, date, id";
+
 pub fn all_purchases(conn: &Connection) -> Result<Vec<Purchase>> {
-    let mut stmt = conn.prepare("SELECT * FROM purchase ORDER BY customer_id, date, id")?;
+    let mut stmt = conn.prepare(ALL_PURCHASES_SQL)?;
     let rows = stmt.query_map([], purchase_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -20,10 +20,13 @@ pub(crate) fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Employee> {
     })
 }
 
+/// Every employee, in the roster's order (the order `all` and the export give).
+pub(crate) fn all_sql() -> String {
+    format!("SELECT {COLS} FROM employee ORDER BY active DESC, name, id")
+}
+
 pub fn all(conn: &Connection) -> Result<Vec<Employee>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {COLS} FROM employee ORDER BY active DESC, name, id"
-    ))?;
+    let mut stmt = conn.prepare(&all_sql())?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

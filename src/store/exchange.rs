@@ -2,14 +2,21 @@
 //! database by id and version, and the batch of customers a CSV import writes in one go.
 
 use super::customer::{self, apply, create_in, update_in};
-use super::{Result, Store, StoreError, audit, employee, follow_up};
+use super::{Ctx, Result, Store, StoreError, audit, employee, follow_up};
 use crate::domain::{Customer, CustomerInput, Employee, FollowUp, FollowUpIssue, Purchase, date};
 use audit::AuditEntry;
+pub use read::{Header, Outcome};
+use read::{Record, Stop};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value, json};
-use std::collections::{HashMap, HashSet};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::marker::PhantomData;
+
+mod read;
 
 /// The name in every export document's `format` field.
 pub const FORMAT: &str = "marketdesk-export";
@@ -43,9 +50,12 @@ pub struct Document {
     pub audit_log: Vec<AuditEntry>,
 }
 
+/// How many records of each type, in `RECORD_TYPES` order.
+pub type Counts = [(&'static str, usize); 6];
+
 impl Document {
     /// How many records of each type, in `RECORD_TYPES` order.
-    pub fn counts(&self) -> [(&'static str, usize); 6] {
+    pub fn counts(&self) -> Counts {
         [
             ("employees", self.employees.len()),
             ("customers", self.customers.len()),
@@ -54,6 +64,137 @@ impl Document {
             ("follow_up_issues", self.follow_up_issues.len()),
             ("audit_log", self.audit_log.len()),
         ]
+    }
+}
+
+/// The export document as the database's cursors read it: serialized record by record,
+/// never held whole. The first database error is kept in `failure` (serde only carries its
+/// text), and each array's length is counted as it is written.
+struct Snapshot<'a> {
+    conn: &'a Connection,
+    schema_version: i64,
+    exported_at: String,
+    exported_by: &'a str,
+    counts: Cell<[usize; 6]>,
+    failure: RefCell<Option<rusqlite::Error>>,
+}
+
+impl Serialize for Snapshot<'_> {
+    /// The fields of `Document`, in its order, so the text is the same as serializing one.
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut doc = s.serialize_struct("Document", 11)?;
+        doc.serialize_field("format", FORMAT)?;
+        doc.serialize_field("format_version", &FORMAT_VERSION)?;
+        doc.serialize_field("schema_version", &self.schema_version)?;
+        doc.serialize_field("exported_at", &self.exported_at)?;
+        doc.serialize_field("exported_by", self.exported_by)?;
+        doc.serialize_field("employees", &Table::<Employee>::new(self, 0))?;
+        doc.serialize_field("customers", &Table::<Customer>::new(self, 1))?;
+        doc.serialize_field("purchases", &Table::<Purchase>::new(self, 2))?;
+        doc.serialize_field("follow_ups", &Table::<FollowUp>::new(self, 3))?;
+        doc.serialize_field("follow_up_issues", &Table::<FollowUpIssue>::new(self, 4))?;
+        doc.serialize_field("audit_log", &Table::<AuditEntry>::new(self, 5))?;
+        doc.end()
+    }
+}
+
+/// A record type as the export reads it: every row, in the export's order.
+trait Exported: Serialize + Sized {
+    fn select_all() -> String;
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self>;
+}
+
+impl Exported for Employee {
+    fn select_all() -> String {
+        employee::all_sql()
+    }
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        employee::from_row(r)
+    }
+}
+
+impl Exported for Customer {
+    fn select_all() -> String {
+        customer::all_sql()
+    }
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        customer::from_row(r)
+    }
+}
+
+impl Exported for Purchase {
+    fn select_all() -> String {
+        customer::ALL_PURCHASES_SQL.to_string()
+    }
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        customer::purchase_from_row(r)
+    }
+}
+
+impl Exported for FollowUp {
+    fn select_all() -> String {
+        follow_up::ALL_SQL.to_string()
+    }
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        follow_up::from_row(r)
+    }
+}
+
+impl Exported for FollowUpIssue {
+    fn select_all() -> String {
+        follow_up::ALL_ISSUES_SQL.to_string()
+    }
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        follow_up::issue_from_row(r)
+    }
+}
+
+impl Exported for AuditEntry {
+    fn select_all() -> String {
+        audit::ALL_SQL.to_string()
+    }
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        audit::from_row(r)
+    }
+}
+
+/// One array of the export: the rows of one table, serialized as the cursor reads them.
+struct Table<'a, T> {
+    snapshot: &'a Snapshot<'a>,
+    /// Its place in `RECORD_TYPES`.
+    rank: usize,
+    record: PhantomData<T>,
+}
+
+impl<'a, T> Table<'a, T> {
+    fn new(snapshot: &'a Snapshot<'a>, rank: usize) -> Self {
+        Table {
+            snapshot,
+            rank,
+            record: PhantomData,
+        }
+    }
+}
+
+impl<T: Exported> Serialize for Table<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let fail = |e: rusqlite::Error| {
+            let err = S::Error::custom(&e);
+            self.snapshot.failure.replace(Some(e));
+            err
+        };
+        let mut stmt = self.snapshot.conn.prepare(&T::select_all()).map_err(fail)?;
+        let mut rows = stmt.query([]).map_err(fail)?;
+        let mut seq = s.serialize_seq(None)?;
+        let mut n = 0;
+        while let Some(row) = rows.next().map_err(fail)? {
+            seq.serialize_element(&T::read(row).map_err(fail)?)?;
+            n += 1;
+        }
+        let mut counts = self.snapshot.counts.get();
+        counts[self.rank] = n;
+        self.snapshot.counts.set(counts);
+        seq.end()
     }
 }
 
@@ -155,111 +296,70 @@ pub struct CustomerRow {
     pub input: CustomerInput,
 }
 
-/// Reads an export document, refusing it with every problem found: not JSON, another format
-/// or version, a missing array, a record that does not read as its type.
-pub fn parse_document(text: &str) -> std::result::Result<Document, Vec<Problem>> {
-    let whole = |key: &'static str| Problem::new(At::Document, key);
-    let mut root: Map<String, Value> = match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => m,
-        Ok(_) => return Err(vec![whole("exchange.p_not_export").with("found", "-")]),
-        Err(e) => {
-            return Err(vec![
-                whole("exchange.p_not_json").with("detail", e.to_string()),
-            ]);
-        }
-    };
-    let format = root.get("format").and_then(Value::as_str).unwrap_or("-");
-    if format != FORMAT {
-        return Err(vec![whole("exchange.p_not_export").with("found", format)]);
-    }
-    let version = root.get("format_version").and_then(Value::as_i64);
-    if version != Some(FORMAT_VERSION) {
-        let found = root
-            .get("format_version")
-            .map_or("-".into(), Value::to_string);
-        return Err(vec![
-            whole("exchange.p_format_version")
-                .with("found", found)
-                .with("known", FORMAT_VERSION.to_string()),
-        ]);
-    }
-    let mut problems = Vec::new();
-    let mut text_field = |name: &'static str, root: &Map<String, Value>| match root.get(name) {
-        Some(Value::String(s)) => s.clone(),
-        _ => {
-            problems.push(whole("exchange.p_missing").with("field", name));
-            String::new()
-        }
-    };
-    let exported_at = text_field("exported_at", &root);
-    let exported_by = text_field("exported_by", &root);
-    let schema_version = root.get("schema_version").and_then(Value::as_i64);
-    if schema_version.is_none() {
-        problems.push(whole("exchange.p_missing").with("field", "schema_version"));
-    }
-    let doc = Document {
-        format: FORMAT.to_string(),
-        format_version: FORMAT_VERSION,
-        schema_version: schema_version.unwrap_or(0),
-        exported_at,
-        exported_by,
-        employees: records(&mut root, "employees", &mut problems),
-        customers: records(&mut root, "customers", &mut problems),
-        purchases: records(&mut root, "purchases", &mut problems),
-        follow_ups: records(&mut root, "follow_ups", &mut problems),
-        follow_up_issues: records(&mut root, "follow_up_issues", &mut problems),
-        audit_log: records(&mut root, "audit_log", &mut problems),
-    };
-    if problems.is_empty() {
-        Ok(doc)
-    } else {
-        Err(problems)
+/// The first pass of an import, without a database: reads the whole document from `input`,
+/// record by record, and refuses it with every problem of its form (not UTF-8 JSON, another
+/// format or version, a missing field or array, a record that does not read as its type).
+/// Holds no record. The error is that of `input` itself.
+pub fn check_export<R: Read>(input: R) -> io::Result<Outcome> {
+    match read::read(input, &mut |_, _| Ok(())) {
+        Ok(outcome) => Ok(outcome),
+        Err(Stop::Io(e)) => Err(e),
+        // The sink above never fails.
+        Err(Stop::Sink(e)) => Err(io::Error::other(e)),
     }
 }
 
-/// One array of records, each read on its own so a bad one is named by its index.
-fn records<T: DeserializeOwned>(
-    root: &mut Map<String, Value>,
-    record_type: &'static str,
-    problems: &mut Vec<Problem>,
-) -> Vec<T> {
-    let Some(Value::Array(items)) = root.remove(record_type) else {
-        problems.push(Problem::new(At::Document, "exchange.p_missing").with("field", record_type));
-        return Vec::new();
+/// Reads an export document held in memory, refusing it as `check_export` does: for tests
+/// and small documents.
+pub fn parse_document(text: &str) -> std::result::Result<Document, Vec<Problem>> {
+    let not_json = |detail: String| {
+        vec![Problem::new(At::Document, "exchange.p_not_json").with("detail", detail)]
     };
-    let mut out = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        match serde_json::from_value(item) {
-            Ok(r) => out.push(r),
-            Err(e) => problems.push(
-                Problem::new(At::Record { record_type, index }, "exchange.p_unreadable")
-                    .with("detail", e.to_string()),
-            ),
-        }
+    match check_export(text.as_bytes()) {
+        Ok(Ok(_)) => serde_json::from_str(text).map_err(|e| not_json(e.to_string())),
+        Ok(Err(problems)) => Err(problems),
+        Err(e) => Err(not_json(e.to_string())),
     }
-    out
 }
 
 impl Store {
-    /// Every record, read in one snapshot so the document is consistent while others write.
-    /// Drafts are left out: they are one person's unsaved typing, not department records.
-    pub fn export_document(&self) -> Result<Document> {
+    /// Writes every record as one export document (pretty-printed, ending in a newline) to
+    /// `out`, record by record as the cursors read them, from one snapshot so the document
+    /// is consistent while others write. Drafts are left out: they are one person's unsaved
+    /// typing, not department records. Returns how many records of each type were written,
+    /// or the error of `out` when it could not be written.
+    pub fn export_to<W: Write>(&self, out: W) -> Result<std::result::Result<Counts, io::Error>> {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
-        let doc = Document {
-            format: FORMAT.to_string(),
-            format_version: FORMAT_VERSION,
+        let snapshot = Snapshot {
+            conn: &tx,
             schema_version: self.schema_version()?,
             exported_at: super::now(),
-            exported_by: self.actor.clone(),
-            employees: employee::all(&tx)?,
-            customers: customer::all(&tx)?,
-            purchases: customer::all_purchases(&tx)?,
-            follow_ups: follow_up::all(&tx)?,
-            follow_up_issues: follow_up::all_issues(&tx)?,
-            audit_log: audit::all(&tx)?,
+            exported_by: &self.actor,
+            counts: Cell::new([0; 6]),
+            failure: RefCell::new(None),
         };
+        let mut out = out;
+        let written = serde_json::to_writer_pretty(&mut out, &snapshot)
+            .map_err(io::Error::from)
+            .and_then(|()| out.write_all(b"\n"));
+        if let Some(e) = snapshot.failure.take() {
+            return Err(e.into());
+        }
+        if let Err(e) = written {
+            return Ok(Err(e));
+        }
+        let counts = snapshot.counts.get();
         tx.commit()?;
-        Ok(doc)
+        Ok(Ok(std::array::from_fn(|i| (RECORD_TYPES[i], counts[i]))))
+    }
+
+    /// Every record as one value, through the same snapshot as `export_to`: for tests and
+    /// small databases (it holds the whole document).
+    pub fn export_document(&self) -> Result<Document> {
+        let mut bytes = Vec::new();
+        self.export_to(&mut bytes)?
+            .map_err(|e| StoreError::Json(serde_json::Error::io(e)))?;
+        Ok(serde_json::from_slice(&bytes)?)
     }
 
     /// Every customer with its owner's login, for a CSV export, read in one snapshot.
@@ -285,81 +385,33 @@ impl Store {
         self.write(|tx, ctx| audit::record(tx, ctx, action, record_type, None, details))
     }
 
-    /// Merges a document into this database in one write transaction: a new id is inserted,
-    /// an identical record skipped, and of two versions of one record the higher version (on
-    /// a tie the later `updated_at`) is kept and reported as a conflict. Audit entries are
-    /// appended when their id is absent. Any rule a record breaks refuses the whole document.
+    /// Merges the export document read from `input` into this database in one write
+    /// transaction, each record as it is read: a new id is inserted, an identical record
+    /// skipped, and of two versions of one record the higher version (on a tie the later
+    /// `updated_at`) is kept and reported as a conflict. Audit entries are appended when
+    /// their id is absent. Any rule a record breaks refuses the whole document: the reading
+    /// goes on to find every problem, and the transaction is rolled back. The arrays may come
+    /// in any order. What is needed across records (the ids of the file, references to records
+    /// further on) is kept in temporary tables on disk, not in memory.
+    pub fn import_from<R: Read>(&mut self, input: R, source: &str) -> Result<ImportSummary> {
+        let temp_store: i64 = self.conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
+        let cache: i64 = self.conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        self.conn.pragma_update(None, "temp_store", "FILE")?;
+        self.conn.pragma_update(None, "cache_size", IMPORT_CACHE)?;
+        let out = self.write(|tx, ctx| import_in(tx, ctx, input, source));
+        let restored = self
+            .conn
+            .pragma_update(None, "temp_store", temp_store)
+            .and_then(|()| self.conn.pragma_update(None, "cache_size", cache));
+        let summary = out?;
+        restored?;
+        Ok(summary)
+    }
+
+    /// Merges a document held in memory, as `import_from` does: for tests and small documents.
     pub fn import_document(&mut self, doc: &Document, source: &str) -> Result<ImportSummary> {
-        self.write(|tx, ctx| {
-            let problems = check_document(tx, doc)?;
-            if !problems.is_empty() {
-                return Err(StoreError::Rejected(problems));
-            }
-            // Within one file a supervisor may come after the people under them; the
-            // references were all checked above, so let SQLite check them at commit.
-            tx.pragma_update(None, "defer_foreign_keys", "ON")?;
-            let mut m = Merge::default();
-            m.run(tx, "employees", &doc.employees)?;
-            m.run(tx, "customers", &doc.customers)?;
-            m.run(tx, "purchases", &doc.purchases)?;
-            m.run(tx, "follow_ups", &doc.follow_ups)?;
-            m.run(tx, "follow_up_issues", &doc.follow_up_issues)?;
-            let mut log = Tally::default();
-            for entry in &doc.audit_log {
-                let n = tx.execute(
-                    "INSERT INTO audit_log (id, at, actor, action, record_type, record_id, changes)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
-                    params![
-                        entry.id,
-                        entry.at,
-                        entry.actor,
-                        entry.action,
-                        entry.record_type,
-                        entry.record_id,
-                        entry.changes.to_string()
-                    ],
-                )?;
-                if n == 1 {
-                    log.inserted += 1;
-                } else {
-                    log.skipped += 1;
-                }
-            }
-            m.summary.tallies.push(("audit_log", log));
-            if !m.problems.is_empty() {
-                return Err(StoreError::Rejected(m.problems));
-            }
-            let tallies: Map<String, Value> = m
-                .summary
-                .tallies
-                .iter()
-                .map(|(t, n)| (t.to_string(), json!(n)))
-                .collect();
-            let conflicts: Vec<Value> = m
-                .summary
-                .conflicts
-                .iter()
-                .map(
-                    |c| json!({"record_type": c.record_type, "id": c.id, "kept_file": c.kept_file}),
-                )
-                .collect();
-            audit::record(
-                tx,
-                ctx,
-                "import",
-                "database",
-                None,
-                json!({
-                    "format": "json",
-                    "file": source,
-                    "exported_at": doc.exported_at,
-                    "exported_by": doc.exported_by,
-                    "counts": tallies,
-                    "conflicts": conflicts,
-                }),
-            )?;
-            Ok(m.summary)
-        })
+        let bytes = serde_json::to_vec(doc)?;
+        self.import_from(bytes.as_slice(), source)
     }
 
     /// Creates or updates customers by code in one write transaction: an existing code goes
@@ -669,75 +721,337 @@ impl Versioned for FollowUpIssue {
     }
 }
 
+/// The page cache of an import, in KiB (`PRAGMA cache_size` takes it negated): the rows and
+/// indexes of a million visits do not fit the default 2 MB, and every page evicted in the
+/// middle of the transaction is written out and read back.
+const IMPORT_CACHE: i64 = -32_768;
+
+/// The ids of the file per array (for an id named twice and for references to records
+/// further on), and the references that named no record when they were read. Temporary: they
+/// live in this transaction only, and on disk (`temp_store` is FILE during an import).
+const IMPORT_TABLES: &str = "
+    CREATE TEMP TABLE import_seen (
+        rank INTEGER NOT NULL, id TEXT NOT NULL, idx INTEGER NOT NULL,
+        PRIMARY KEY (rank, id)
+    ) WITHOUT ROWID;
+    CREATE TEMP TABLE import_pending (
+        rank INTEGER NOT NULL, idx INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
+        target INTEGER NOT NULL
+    );";
+
+fn import_in<R: Read>(
+    tx: &Transaction,
+    ctx: &Ctx,
+    input: R,
+    source: &str,
+) -> Result<ImportSummary> {
+    // Within one file a supervisor may come after the people under them, or the visits before
+    // their customers: the references are checked below, and SQLite checks them at commit.
+    tx.pragma_update(None, "defer_foreign_keys", "ON")?;
+    tx.execute_batch(IMPORT_TABLES)?;
+    let mut m = Merge::default();
+    let read = read::read(input, &mut |index, record| m.take(tx, index, record));
+    let header = match read {
+        Ok(Ok(header)) => header,
+        Ok(Err(problems)) => return Err(StoreError::Rejected(problems)),
+        Err(Stop::Sink(e)) => return Err(e),
+        // Read once already (`check_export`): the file changed or went away since.
+        Err(Stop::Io(e)) => {
+            return Err(StoreError::Rejected(vec![
+                Problem::new(At::Document, "exchange.p_not_json").with("detail", e.to_string()),
+            ]));
+        }
+    };
+    m.resolve(tx)?;
+    if let Some(problems) = m.refusal() {
+        return Err(StoreError::Rejected(problems));
+    }
+    tx.execute_batch("DROP TABLE temp.import_seen; DROP TABLE temp.import_pending;")?;
+    let summary = m.summary();
+    let tallies: Map<String, Value> = summary
+        .tallies
+        .iter()
+        .map(|(t, n)| (t.to_string(), json!(n)))
+        .collect();
+    let conflicts: Vec<Value> = summary
+        .conflicts
+        .iter()
+        .map(|c| json!({"record_type": c.record_type, "id": c.id, "kept_file": c.kept_file}))
+        .collect();
+    audit::record(
+        tx,
+        ctx,
+        "import",
+        "database",
+        None,
+        json!({
+            "format": "json",
+            "file": source,
+            "exported_at": header.exported_at,
+            "exported_by": header.exported_by,
+            "counts": tallies,
+            "conflicts": conflicts,
+        }),
+    )?;
+    Ok(summary)
+}
+
+/// A record's array's place in `RECORD_TYPES`, to list problems and conflicts in that order
+/// whatever the document's order.
+fn rank_of(record_type: &str) -> usize {
+    RECORD_TYPES
+        .iter()
+        .position(|t| *t == record_type)
+        .unwrap_or(RECORD_TYPES.len())
+}
+
+/// Orders problems by array (in `RECORD_TYPES` order) and index, keeping the order of the
+/// problems of one record.
+fn by_place(problems: &mut [Problem]) {
+    problems.sort_by_key(|p| match p.at {
+        At::Record { record_type, index } => (1, rank_of(record_type), index),
+        _ => (0, 0, 0),
+    });
+}
+
+/// Whether a reference names a record of the file (of the array at `target`) or of the
+/// database.
+fn known(conn: &Connection, target: usize, id: &str) -> Result<bool> {
+    let sql = match target {
+        0 => {
+            "SELECT EXISTS (SELECT 1 FROM temp.import_seen WHERE rank = ?1 AND id = ?2)
+                 OR EXISTS (SELECT 1 FROM employee WHERE id = ?2)"
+        }
+        1 => {
+            "SELECT EXISTS (SELECT 1 FROM temp.import_seen WHERE rank = ?1 AND id = ?2)
+                 OR EXISTS (SELECT 1 FROM customer WHERE id = ?2)"
+        }
+        _ => {
+            "SELECT EXISTS (SELECT 1 FROM temp.import_seen WHERE rank = ?1 AND id = ?2)
+                 OR EXISTS (SELECT 1 FROM follow_up WHERE id = ?2)"
+        }
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params![target as i64, id], |r| r.get(0))?)
+}
+
+/// The table a reference to the array at `target` names, as a problem calls it.
+fn target_table(target: usize) -> &'static str {
+    match target {
+        0 => "employee",
+        1 => "customer",
+        _ => "follow_up",
+    }
+}
+
+/// An import under way: what it did so far, and every problem found.
 #[derive(Default)]
 struct Merge {
-    summary: ImportSummary,
-    problems: Vec<Problem>,
+    tallies: [Tally; 6],
+    conflicts: Vec<Conflict>,
+    /// Ids named twice in one array.
+    duplicates: Vec<Problem>,
+    /// Rules a record breaks, and (after `resolve`) references to no record.
+    broken: Vec<Problem>,
+    /// UNIQUE clashes with other records of the database, met while merging.
+    clashes: Vec<Problem>,
 }
 
 impl Merge {
-    fn run<T: Versioned>(
+    /// One record as it is read: noted among the file's ids, checked, and merged while no
+    /// record so far broke a rule (once one has, the rest are only checked).
+    fn take(&mut self, tx: &Connection, index: usize, record: Record) -> Result<()> {
+        let rank = record.rank();
+        let at = At::Record {
+            record_type: RECORD_TYPES[rank],
+            index,
+        };
+        let id = record.id();
+        let added = tx
+            .prepare_cached(
+                "INSERT INTO temp.import_seen (rank, id, idx) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![rank as i64, id, index as i64])?;
+        if added == 0 {
+            let first: i64 = tx
+                .prepare_cached("SELECT idx FROM temp.import_seen WHERE rank = ?1 AND id = ?2")?
+                .query_row(params![rank as i64, id], |r| r.get(0))?;
+            self.duplicates.push(
+                Problem::new(at.clone(), "exchange.p_duplicate_id")
+                    .with("value", id)
+                    .with("other", first.to_string()),
+            );
+        }
+        let mut c = Checker {
+            problems: &mut self.broken,
+            at,
+        };
+        for (field, value, target) in check(&mut c, &record) {
+            if !known(tx, target, value)? {
+                // Perhaps a record further on: settled by `resolve` once all are read.
+                tx.prepare_cached(
+                    "INSERT INTO temp.import_pending (rank, idx, field, value, target)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    rank as i64,
+                    index as i64,
+                    field,
+                    value,
+                    target as i64
+                ])?;
+            }
+        }
+        if !self.duplicates.is_empty() || !self.broken.is_empty() {
+            return Ok(());
+        }
+        match &record {
+            Record::Employee(r) => self.merge(tx, rank, index, r),
+            Record::Customer(r) => self.merge(tx, rank, index, r),
+            Record::Purchase(r) => self.merge(tx, rank, index, r),
+            Record::FollowUp(r) => self.merge(tx, rank, index, r),
+            Record::Issue(r) => self.merge(tx, rank, index, r),
+            Record::Audit(entry) => {
+                let n = tx
+                    .prepare_cached(
+                        "INSERT INTO audit_log (id, at, actor, action, record_type, record_id, changes)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+                    )?
+                    .execute(params![
+                        entry.id,
+                        entry.at,
+                        entry.actor,
+                        entry.action,
+                        entry.record_type,
+                        entry.record_id,
+                        entry.changes.to_string()
+                    ])?;
+                if n == 1 {
+                    self.tallies[rank].inserted += 1;
+                } else {
+                    self.tallies[rank].skipped += 1;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn merge<T: Versioned>(
         &mut self,
         tx: &Connection,
-        record_type: &'static str,
-        items: &[T],
+        rank: usize,
+        index: usize,
+        item: &T,
     ) -> Result<()> {
-        let mut tally = Tally::default();
-        let sql = format!("SELECT * FROM {} WHERE id = ?1", T::TABLE);
-        for (index, item) in items.iter().enumerate() {
-            let existing = tx
-                .prepare_cached(&sql)?
-                .query_row([item.id()], T::from_row)
-                .optional()?;
-            let outcome = match existing {
-                None => item.insert(tx).map(|_| tally.inserted += 1),
-                Some(here) if here == *item => {
+        let record_type = RECORD_TYPES[rank];
+        let tally = &mut self.tallies[rank];
+        let existing = tx
+            .prepare_cached(&format!("SELECT * FROM {} WHERE id = ?1", T::TABLE))?
+            .query_row([item.id()], T::from_row)
+            .optional()?;
+        let outcome = match existing {
+            None => item.insert(tx).map(|_| tally.inserted += 1),
+            Some(here) if here == *item => {
+                tally.skipped += 1;
+                Ok(())
+            }
+            Some(here) => {
+                let kept_file =
+                    (item.version(), item.updated_at()) > (here.version(), here.updated_at());
+                tally.conflicts += 1;
+                self.conflicts.push(Conflict {
+                    record_type,
+                    id: item.id().to_string(),
+                    label: item.label(),
+                    file_version: item.version(),
+                    file_updated_at: item.updated_at().to_string(),
+                    db_version: here.version(),
+                    db_updated_at: here.updated_at().to_string(),
+                    kept_file,
+                });
+                if kept_file {
+                    item.replace(tx).map(|_| tally.updated += 1)
+                } else {
                     tally.skipped += 1;
                     Ok(())
                 }
-                Some(here) => {
-                    let kept_file =
-                        (item.version(), item.updated_at()) > (here.version(), here.updated_at());
-                    tally.conflicts += 1;
-                    self.summary.conflicts.push(Conflict {
-                        record_type,
-                        id: item.id().to_string(),
-                        label: item.label(),
-                        file_version: item.version(),
-                        file_updated_at: item.updated_at().to_string(),
-                        db_version: here.version(),
-                        db_updated_at: here.updated_at().to_string(),
-                        kept_file,
-                    });
-                    if kept_file {
-                        item.replace(tx).map(|_| tally.updated += 1)
-                    } else {
-                        tally.skipped += 1;
-                        Ok(())
-                    }
-                }
-            };
-            // A UNIQUE clash (a login or customer code another record holds) fails only this
-            // statement; note it against the record and go on, so every clash is reported.
-            if let Err(e) = outcome {
-                let at = At::Record { record_type, index };
-                match e.sqlite_error_code() {
-                    Some(rusqlite::ErrorCode::ConstraintViolation) => self.problems.push(
-                        Problem::new(at, "exchange.p_constraint").with("detail", e.to_string()),
-                    ),
-                    _ => return Err(e.into()),
-                }
+            }
+        };
+        // A UNIQUE clash (a login or customer code another record holds) fails only this
+        // statement; note it against the record and go on, so every clash is reported.
+        if let Err(e) = outcome {
+            let at = At::Record { record_type, index };
+            match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => self
+                    .clashes
+                    .push(Problem::new(at, "exchange.p_constraint").with("detail", e.to_string())),
+                _ => return Err(e.into()),
             }
         }
-        self.summary.tallies.push((record_type, tally));
         Ok(())
+    }
+
+    /// Once every record is read: the references that named no record when read, and still
+    /// name none of the file or the database, are problems of their records.
+    fn resolve(&mut self, tx: &Connection) -> Result<()> {
+        let mut stmt = tx.prepare(
+            "SELECT rank, idx, field, value, target FROM temp.import_pending ORDER BY rowid",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let place = |i: usize| -> rusqlite::Result<usize> {
+                Ok(usize::try_from(row.get::<_, i64>(i)?).unwrap_or(usize::MAX))
+            };
+            let (rank, index, target) = (place(0)?, place(1)?, place(4)?);
+            let field: String = row.get(2)?;
+            let value: String = row.get(3)?;
+            if !known(tx, target, &value)? {
+                let at = At::Record {
+                    record_type: RECORD_TYPES.get(rank).copied().unwrap_or("-"),
+                    index,
+                };
+                self.broken.push(
+                    Problem::new(at, "exchange.p_dangling")
+                        .with("field", field)
+                        .with("value", value)
+                        .with("target", target_table(target)),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Every problem, as the document is refused, or None. Ids named twice and broken rules
+    /// come first and alone (the merge stopped at the first); a UNIQUE clash is a problem
+    /// only of a document that breaks no rule. Each list is in `RECORD_TYPES` order.
+    fn refusal(&mut self) -> Option<Vec<Problem>> {
+        let problems = if self.duplicates.is_empty() && self.broken.is_empty() {
+            by_place(&mut self.clashes);
+            std::mem::take(&mut self.clashes)
+        } else {
+            by_place(&mut self.duplicates);
+            by_place(&mut self.broken);
+            let mut all = std::mem::take(&mut self.duplicates);
+            all.append(&mut self.broken);
+            all
+        };
+        (!problems.is_empty()).then_some(problems)
+    }
+
+    fn summary(mut self) -> ImportSummary {
+        self.conflicts.sort_by_key(|c| rank_of(c.record_type));
+        ImportSummary {
+            tallies: RECORD_TYPES.iter().copied().zip(self.tallies).collect(),
+            conflicts: self.conflicts,
+        }
     }
 }
 
 /// Collects the problems of one record at a time.
 struct Checker<'a> {
-    conn: &'a Connection,
-    problems: Vec<Problem>,
+    problems: &'a mut Vec<Problem>,
     at: At,
 }
 
@@ -767,177 +1081,92 @@ impl Checker<'_> {
         }
     }
 
+    fn range(&mut self, field: &'static str, value: i64, range: &'static str) {
+        let p = self
+            .problem("exchange.p_range")
+            .with("field", field)
+            .with("value", value.to_string())
+            .with("range", range);
+        self.push(p);
+    }
+
     fn bookkeeping(&mut self, id: &str, version: i64, created_at: &str, updated_at: &str) {
         self.not_empty("id", id);
         if version < 1 {
-            let p = self
-                .problem("exchange.p_range")
-                .with("field", "version")
-                .with("value", version.to_string())
-                .with("range", "≥ 1");
-            self.push(p);
+            self.range("version", version, "≥ 1");
         }
         self.time("created_at", created_at);
         self.time("updated_at", updated_at);
     }
-
-    /// A reference must name a record in the file or already in the database.
-    fn refers(
-        &mut self,
-        field: &'static str,
-        id: Option<&str>,
-        in_file: &HashSet<&str>,
-        table: &'static str,
-    ) -> Result<()> {
-        let Some(id) = id else { return Ok(()) };
-        if in_file.contains(id) {
-            return Ok(());
-        }
-        let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)");
-        let here: bool = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([id], |r| r.get(0))?;
-        if !here {
-            let p = self
-                .problem("exchange.p_dangling")
-                .with("field", field)
-                .with("value", id)
-                .with("target", table);
-            self.push(p);
-        }
-        Ok(())
-    }
 }
 
-/// Ids of one array, noting any id that appears twice.
-fn ids<'a, T>(
-    record_type: &'static str,
-    items: &'a [T],
-    id: impl Fn(&'a T) -> &'a str,
-    problems: &mut Vec<Problem>,
-) -> HashSet<&'a str> {
-    let mut first: HashMap<&str, usize> = HashMap::new();
-    for (index, item) in items.iter().enumerate() {
-        let i = id(item);
-        if let Some(other) = first.get(i) {
-            problems.push(
-                Problem::new(At::Record { record_type, index }, "exchange.p_duplicate_id")
-                    .with("value", i)
-                    .with("other", other.to_string()),
+/// A reference of a record: its field, the id it names, and the array (`RECORD_TYPES`
+/// place) of the record it must name, in the file or in the database.
+type Reference<'r> = (&'static str, &'r str, usize);
+
+/// The rules the schema and the forms hold every record to, checked before a record is
+/// written so each problem is named by its record rather than by a bare SQLite error. Returns
+/// the record's references, which the caller checks against the file and the database.
+fn check<'r>(c: &mut Checker, record: &'r Record) -> Vec<Reference<'r>> {
+    let mut refs = Vec::new();
+    match record {
+        Record::Employee(e) => {
+            c.bookkeeping(&e.id, e.version, &e.created_at, &e.updated_at);
+            c.not_empty("login", &e.login);
+            c.not_empty("name", &e.name);
+            if e.login.chars().any(char::is_whitespace) {
+                let p = c
+                    .problem("exchange.p_field")
+                    .with("field", "login")
+                    .with_key("reason", "error.login_spaces");
+                c.push(p);
+            }
+            refs.extend(
+                e.supervisor_id
+                    .as_deref()
+                    .map(|id| ("supervisor_id", id, 0)),
             );
-        } else {
-            first.insert(i, index);
+        }
+        Record::Customer(x) => {
+            c.bookkeeping(&x.id, x.version, &x.created_at, &x.updated_at);
+            c.not_empty("code", &x.code);
+            c.not_empty("name", &x.name);
+            refs.extend(x.owner_id.as_deref().map(|id| ("owner_id", id, 0)));
+        }
+        Record::Purchase(p) => {
+            c.bookkeeping(&p.id, p.version, &p.created_at, &p.updated_at);
+            c.not_empty("product", &p.product);
+            if p.quantity < 1 {
+                c.range("quantity", p.quantity, "≥ 1");
+            }
+            if p.amount_cents < 0 {
+                c.range("amount_cents", p.amount_cents, "≥ 0");
+            }
+            refs.push(("customer_id", p.customer_id.as_str(), 1));
+        }
+        Record::FollowUp(f) => {
+            c.bookkeeping(&f.id, f.version, &f.created_at, &f.updated_at);
+            if let Some(s) = f.satisfaction.filter(|s| !(1..=5).contains(s)) {
+                c.range("satisfaction", i64::from(s), "1–5");
+            }
+            refs.push(("customer_id", f.customer_id.as_str(), 1));
+            refs.extend(f.owner_id.as_deref().map(|id| ("owner_id", id, 0)));
+        }
+        Record::Issue(x) => {
+            c.bookkeeping(&x.id, x.version, &x.created_at, &x.updated_at);
+            c.not_empty("description", &x.description);
+            c.not_empty("department", &x.department);
+            refs.push(("follow_up_id", x.follow_up_id.as_str(), 3));
+        }
+        Record::Audit(a) => {
+            c.not_empty("id", &a.id);
+            c.time("at", &a.at);
+            c.not_empty("actor", &a.actor);
+            c.not_empty("action", &a.action);
+            c.not_empty("record_type", &a.record_type);
         }
     }
-    first.into_keys().collect()
-}
-
-/// The rules the schema and the forms hold every record to, checked before anything is
-/// written so each problem is named by its record rather than by a bare SQLite error.
-fn check_document(conn: &Connection, doc: &Document) -> Result<Vec<Problem>> {
-    let mut problems = Vec::new();
-    let employees = ids("employees", &doc.employees, |e| &e.id, &mut problems);
-    let customers = ids("customers", &doc.customers, |c| &c.id, &mut problems);
-    ids("purchases", &doc.purchases, |p| &p.id, &mut problems);
-    let follow_ups = ids("follow_ups", &doc.follow_ups, |f| &f.id, &mut problems);
-    ids(
-        "follow_up_issues",
-        &doc.follow_up_issues,
-        |i| &i.id,
-        &mut problems,
-    );
-    ids("audit_log", &doc.audit_log, |a| &a.id, &mut problems);
-    let mut c = Checker {
-        conn,
-        problems,
-        at: At::Document,
-    };
-    let at = |record_type, index| At::Record { record_type, index };
-
-    for (i, e) in doc.employees.iter().enumerate() {
-        c.at = at("employees", i);
-        c.bookkeeping(&e.id, e.version, &e.created_at, &e.updated_at);
-        c.not_empty("login", &e.login);
-        c.not_empty("name", &e.name);
-        if e.login.chars().any(char::is_whitespace) {
-            let p = c
-                .problem("exchange.p_field")
-                .with("field", "login")
-                .with_key("reason", "error.login_spaces");
-            c.push(p);
-        }
-        c.refers(
-            "supervisor_id",
-            e.supervisor_id.as_deref(),
-            &employees,
-            "employee",
-        )?;
-    }
-    for (i, x) in doc.customers.iter().enumerate() {
-        c.at = at("customers", i);
-        c.bookkeeping(&x.id, x.version, &x.created_at, &x.updated_at);
-        c.not_empty("code", &x.code);
-        c.not_empty("name", &x.name);
-        c.refers("owner_id", x.owner_id.as_deref(), &employees, "employee")?;
-    }
-    for (i, p) in doc.purchases.iter().enumerate() {
-        c.at = at("purchases", i);
-        c.bookkeeping(&p.id, p.version, &p.created_at, &p.updated_at);
-        c.not_empty("product", &p.product);
-        if p.quantity < 1 {
-            let pr = c
-                .problem("exchange.p_range")
-                .with("field", "quantity")
-                .with("value", p.quantity.to_string())
-                .with("range", "≥ 1");
-            c.push(pr);
-        }
-        if p.amount_cents < 0 {
-            let pr = c
-                .problem("exchange.p_range")
-                .with("field", "amount_cents")
-                .with("value", p.amount_cents.to_string())
-                .with("range", "≥ 0");
-            c.push(pr);
-        }
-        c.refers("customer_id", Some(&p.customer_id), &customers, "customer")?;
-    }
-    for (i, f) in doc.follow_ups.iter().enumerate() {
-        c.at = at("follow_ups", i);
-        c.bookkeeping(&f.id, f.version, &f.created_at, &f.updated_at);
-        if let Some(s) = f.satisfaction.filter(|s| !(1..=5).contains(s)) {
-            let p = c
-                .problem("exchange.p_range")
-                .with("field", "satisfaction")
-                .with("value", s.to_string())
-                .with("range", "1–5");
-            c.push(p);
-        }
-        c.refers("customer_id", Some(&f.customer_id), &customers, "customer")?;
-        c.refers("owner_id", f.owner_id.as_deref(), &employees, "employee")?;
-    }
-    for (i, x) in doc.follow_up_issues.iter().enumerate() {
-        c.at = at("follow_up_issues", i);
-        c.bookkeeping(&x.id, x.version, &x.created_at, &x.updated_at);
-        c.not_empty("description", &x.description);
-        c.not_empty("department", &x.department);
-        c.refers(
-            "follow_up_id",
-            Some(&x.follow_up_id),
-            &follow_ups,
-            "follow_up",
-        )?;
-    }
-    for (i, a) in doc.audit_log.iter().enumerate() {
-        c.at = at("audit_log", i);
-        c.not_empty("id", &a.id);
-        c.time("at", &a.at);
-        c.not_empty("actor", &a.actor);
-        c.not_empty("action", &a.action);
-        c.not_empty("record_type", &a.record_type);
-    }
-    Ok(c.problems)
+    refs
 }
 
 #[cfg(test)]

@@ -182,8 +182,11 @@ pub fn get(conn: &Connection, id: &str) -> Result<FollowUpRow> {
         })
 }
 
+/// Every follow-up visit by due date (the order `all` and the export give).
+pub(crate) const ALL_SQL: &str = "SELECT * FROM follow_up ORDER BY due_date, id";
+
 pub fn all(conn: &Connection) -> Result<Vec<FollowUp>> {
-    let mut stmt = conn.prepare("SELECT * FROM follow_up ORDER BY due_date, id")?;
+    let mut stmt = conn.prepare(ALL_SQL)?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -604,8 +607,11 @@ pub fn issue_page(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Every issue handed over, oldest first (the order `all_issues` and the export give).
+pub(crate) const ALL_ISSUES_SQL: &str = "SELECT * FROM follow_up_issue ORDER BY created_at, id";
+
 pub fn all_issues(conn: &Connection) -> Result<Vec<FollowUpIssue>> {
-    let mut stmt = conn.prepare("SELECT * FROM follow_up_issue ORDER BY created_at, id")?;
+    let mut stmt = conn.prepare(ALL_ISSUES_SQL)?;
     let rows = stmt.query_map([], issue_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
