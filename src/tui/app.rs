@@ -1,5 +1,5 @@
 //! The application state and its loop step: a key becomes an `Action`, the action changes
-//! state, and `draw` renders the whole screen from state. No I/O but through the store.
+//! state. Drawing lives in chrome.rs (the frame) and overlay.rs (popups). No I/O but the store.
 
 use super::action::Action;
 use super::forms::FormKind;
@@ -7,18 +7,13 @@ use super::keys;
 use super::tabs::{Tab, customers::Customers, follow_ups::FollowUps, people::People, today::Today};
 use super::theme::Theme;
 use super::widgets::form::{Form, FormEvent};
-use super::widgets::picker::{PickItem, Picker, PickerEvent, centered};
-use super::widgets::text::{fit, width};
+use super::widgets::picker::{PickItem, Picker, PickerEvent};
 use crate::domain::{Cadence, Customer, Employee, FollowUp, FollowUpInput};
 use crate::i18n::Lang;
 use crate::store::customer::SearchIndex;
 use crate::store::{Store, StoreError, draft, employee};
 use chrono::NaiveDate;
-use ratatui::Frame;
 use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
-use ratatui::layout::{Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
 use std::collections::BTreeMap;
 use std::sync::mpsc::Receiver;
 
@@ -438,110 +433,6 @@ impl App {
         self.search.index.as_ref()
     }
 
-    // ---- overlays ----
-
-    fn overlay_key(&mut self, key: KeyEvent) {
-        let Some(overlay) = self.overlay.take() else {
-            return;
-        };
-        match overlay {
-            Overlay::Help => {} // any key closes it
-            Overlay::Message(_) => {}
-            Overlay::Confirm(msg, pending) => match key.code {
-                ratatui::crossterm::event::KeyCode::Char('y' | 'Y')
-                | ratatui::crossterm::event::KeyCode::Enter => self.confirmed(pending),
-                ratatui::crossterm::event::KeyCode::Char('n' | 'N')
-                | ratatui::crossterm::event::KeyCode::Esc => self.declined(pending),
-                _ => self.overlay = Some(Overlay::Confirm(msg, pending)),
-            },
-            Overlay::Palette(mut p) => match p.handle_key(key) {
-                PickerEvent::Chosen(v) => {
-                    if let Some(a) = self.offered().into_iter().find(|a| a.name_key() == v) {
-                        self.act(a);
-                    }
-                }
-                PickerEvent::Cancel => {}
-                _ => self.overlay = Some(Overlay::Palette(p)),
-            },
-            Overlay::Menu(mut p, target) => match p.handle_key(key) {
-                PickerEvent::Chosen(v) => self.menu_chosen(target, &v),
-                PickerEvent::Cancel => {}
-                _ => self.overlay = Some(Overlay::Menu(p, target)),
-            },
-            Overlay::WhoAreYou(mut p) => match p.handle_key(key) {
-                PickerEvent::Chosen(id) => {
-                    self.status = None;
-                    self.me = self.roster.iter().find(|e| e.id == id).cloned();
-                    self.start_work();
-                }
-                PickerEvent::Cancel => self.quit = true,
-                _ => self.overlay = Some(Overlay::WhoAreYou(p)),
-            },
-            Overlay::Pick(mut p, field) => match p.handle_key(key) {
-                PickerEvent::Chosen(v) => {
-                    let label = p
-                        .items
-                        .iter()
-                        .find(|i| i.value == v)
-                        .map(|i| i.label.clone())
-                        .unwrap_or_default();
-                    if let Some((_, form)) = &mut self.form {
-                        match form.fields.get(field).map(|f| &f.input) {
-                            Some(super::widgets::form::Input::Choice { options, .. }) => {
-                                if let Some(i) = options.iter().position(|(c, _)| *c == v) {
-                                    form.set_choice(field, i);
-                                }
-                            }
-                            _ => form.set_pick(field, v, label),
-                        }
-                        form.errors.remove(form.fields[field].id);
-                    }
-                }
-                PickerEvent::Cancel => {}
-                PickerEvent::QueryChanged => {
-                    self.overlay = Some(Overlay::Pick(p, field));
-                    self.refill_lookup();
-                }
-                PickerEvent::None => self.overlay = Some(Overlay::Pick(p, field)),
-            },
-        }
-    }
-
-    fn confirmed(&mut self, pending: Pending) {
-        match pending {
-            Pending::Quit => self.quit = true,
-            Pending::DiscardForm => self.close_form(),
-            Pending::DeleteCustomer(c) => self.delete_customer(*c),
-            Pending::ScheduleNext(input) => self.open_form(
-                FormKind::FollowUpNew,
-                &super::forms::follow_up_values(self, &input),
-            ),
-            Pending::RestoreDraft(d) => self.restore_draft(d),
-        }
-    }
-
-    fn declined(&mut self, pending: Pending) {
-        if let Pending::RestoreDraft(d) = pending
-            && let Err(e) = self.store.discard_draft(&d.id)
-        {
-            self.fail(e);
-        }
-    }
-
-    fn open_palette(&mut self) {
-        let items = self
-            .offered()
-            .into_iter()
-            // Suspending needs the terminal, which only the loop holds: it is Ctrl-Z's alone.
-            .filter(|a| !a.is_movement() && !matches!(a, Action::Palette | Action::Suspend))
-            .map(|a| PickItem::new(a.name_key(), self.tr(a.name_key())).hint(keys::keys_of(a)))
-            .collect();
-        self.overlay = Some(Overlay::Palette(Picker::new(
-            self.tr("palette.title"),
-            items,
-        )));
-    }
-
     // ---- forms ----
 
     fn form_key(&mut self, key: KeyEvent) {
@@ -616,7 +507,7 @@ impl App {
     }
 
     /// Refills a customer lookup for its query: the first matches, from the index or SQL.
-    fn refill_lookup(&mut self) {
+    pub(super) fn refill_lookup(&mut self) {
         let query = match &self.overlay {
             Some(Overlay::Pick(p, _)) if !p.local_filter => p.query.clone(),
             _ => return,
@@ -632,258 +523,5 @@ impl App {
         if let Some(Overlay::Pick(p, _)) = &mut self.overlay {
             p.set_items(items);
         }
-    }
-
-    // ---- drawing ----
-
-    pub fn draw(&mut self, frame: &mut Frame) {
-        let area = frame.area();
-        if area.width < 20 || area.height < 5 {
-            let msg = fit(&self.tr("app.too_small"), area.width as usize);
-            frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
-            return;
-        }
-        let [top, body, status, hints] = Layout::vertical([
-            ratatui::layout::Constraint::Length(1),
-            ratatui::layout::Constraint::Fill(1),
-            ratatui::layout::Constraint::Length(1),
-            ratatui::layout::Constraint::Length(1),
-        ])
-        .areas(area);
-        self.draw_tabs(frame, top);
-        match self.mode {
-            Mode::Work => match self.tab {
-                Tab::Today => self.today_draw(frame, body),
-                Tab::Customers => self.customers_draw(frame, body),
-                Tab::FollowUps => self.follow_ups_draw(frame, body),
-                Tab::People => self.people_draw(frame, body),
-            },
-            Mode::FirstRun => {
-                let text = self.tr("first_run.welcome");
-                frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), body);
-            }
-            Mode::WhoAreYou => {}
-        }
-        self.draw_status(frame, status);
-        self.draw_hints(frame, hints);
-        if let Some((_, form)) = &mut self.form {
-            let h = (body.height).min(form.fields.len() as u16 * 2 + 4).max(6);
-            let rect = if self.mode == Mode::FirstRun {
-                Rect {
-                    y: body.y + 3.min(body.height.saturating_sub(h)),
-                    height: h.min(body.height),
-                    ..body
-                }
-            } else {
-                centered(body, body.width.min(90), h)
-            };
-            form.draw(frame, rect, &self.theme, self.lang);
-        }
-        self.draw_overlay(frame, body);
-    }
-
-    fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
-        let mut spans = vec![Span::styled(
-            format!(" {} ", self.tr("app.name")),
-            self.theme.label(),
-        )];
-        if self.mode == Mode::Work {
-            for t in Tab::ALL {
-                spans.push(Span::styled(self.theme.separator(), self.theme.dim()));
-                let label = format!(
-                    " {} {} ",
-                    keys::first_key(t.action()),
-                    self.tr(t.title_key())
-                );
-                let style = if t == self.tab {
-                    self.theme.active_tab()
-                } else {
-                    ratatui::style::Style::default()
-                };
-                spans.push(Span::styled(label, style));
-            }
-        }
-        let who = self
-            .me
-            .as_ref()
-            .map(|m| {
-                format!(
-                    "{} · {} ",
-                    m.name,
-                    self.tr(crate::domain::Code::label_key(m.role))
-                )
-            })
-            .unwrap_or_default();
-        let used: usize = spans.iter().map(|s| width(&s.content)).sum();
-        let room = (area.width as usize).saturating_sub(used);
-        if room > width(&who) {
-            spans.push(Span::raw(" ".repeat(room - width(&who))));
-            spans.push(Span::styled(who, self.theme.dim()));
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
-    }
-
-    fn draw_status(&self, frame: &mut Frame, area: Rect) {
-        if self.filter_active() || !self.current_filter().is_empty() {
-            self.draw_filter(frame, area);
-            return;
-        }
-        if let Some((msg, is_err)) = &self.status {
-            let style = if *is_err {
-                self.theme.error()
-            } else {
-                self.theme.ok()
-            };
-            frame.render_widget(
-                Paragraph::new(Span::styled(fit(msg, area.width as usize), style)),
-                area,
-            );
-        }
-    }
-
-    /// The hint bar: the keys this screen offers, generated from the live bindings. Help and
-    /// quit always show; the screen's own actions fill the rest, whole hints only.
-    fn draw_hints(&self, frame: &mut Frame, area: Rect) {
-        if self.form.is_some() && self.overlay.is_none() {
-            frame.render_widget(
-                Paragraph::new(Span::styled(self.tr("form.keys"), self.theme.dim())),
-                area,
-            );
-            return;
-        }
-        if self.overlay.is_some() {
-            return;
-        }
-        let offered = self.offered();
-        let hint = |a: Action| -> Vec<Span<'static>> {
-            vec![
-                Span::styled(keys::first_key(a), self.theme.key()),
-                Span::raw(format!(" {}  ", self.tr(a.name_key()))),
-            ]
-        };
-        // The way back, help and quit always show; the screen's own actions fill the room
-        // left, in order, and the palette comes last when there is space for it.
-        let tail: Vec<Span> = [Action::Back, Action::Help, Action::Quit]
-            .into_iter()
-            .filter(|a| offered.contains(a))
-            .flat_map(hint)
-            .collect();
-        let mut room =
-            (area.width as usize).saturating_sub(tail.iter().map(|s| width(&s.content)).sum());
-        let mut spans = Vec::new();
-        for a in offered
-            .iter()
-            .filter(|a| !a.is_movement() && **a != Action::Back)
-            .filter(|a| !Action::GLOBAL.contains(a) || **a == Action::Palette)
-        {
-            let h = hint(*a);
-            let w: usize = h.iter().map(|s| width(&s.content)).sum();
-            if w > room {
-                continue;
-            }
-            room -= w;
-            spans.extend(h);
-        }
-        spans.extend(tail);
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
-    }
-
-    fn draw_overlay(&self, frame: &mut Frame, body: Rect) {
-        let Some(overlay) = &self.overlay else { return };
-        match overlay {
-            Overlay::Help => self.draw_help(frame, body),
-            Overlay::Palette(p) | Overlay::Menu(p, _) | Overlay::WhoAreYou(p) => {
-                let h = (p.shown.len() as u16 + 3).clamp(5, body.height.max(5));
-                p.draw(frame, centered(body, 84, h), &self.theme);
-            }
-            Overlay::Pick(p, _) => {
-                p.draw(frame, centered(body, 70, body.height.min(16)), &self.theme)
-            }
-            Overlay::Confirm(msg, _) => {
-                let text = format!("{msg}\n\n{}", self.tr("confirm.keys"));
-                self.draw_box(frame, body, &self.tr("confirm.title"), &text);
-            }
-            Overlay::Message(msg) => {
-                let text = format!("{msg}\n\n{}", self.tr("message.keys"));
-                self.draw_box(frame, body, &self.tr("message.title"), &text);
-            }
-        }
-    }
-
-    fn draw_box(&self, frame: &mut Frame, body: Rect, title: &str, text: &str) {
-        let w = body.width.min(64);
-        let lines: Vec<Line> = super::widgets::text::wrap(text, w.saturating_sub(2) as usize)
-            .into_iter()
-            .map(Line::from)
-            .collect();
-        let rect = centered(body, w, lines.len() as u16 + 2);
-        super::widgets::text::clear(frame, rect);
-        let block = Block::bordered()
-            .border_set(self.theme.border())
-            .title(format!(" {title} "));
-        frame.render_widget(Paragraph::new(lines).block(block), rect);
-    }
-
-    /// Help lists every action offered here with all its keys: the same table the keys use.
-    /// In two columns when one does not fit, so the last keys and the way out stay on screen.
-    fn draw_help(&self, frame: &mut Frame, body: Rect) {
-        let inner_w = body.width.min(72).saturating_sub(2).max(1) as usize;
-        let notes = ["help.forms", "help.dates", "help.close"].map(|k| self.tr(k));
-        let note_rows: usize = 1 + notes
-            .iter()
-            .map(|n| super::widgets::text::wrap(n, inner_w).len())
-            .sum::<usize>();
-        let entries: Vec<(String, String)> = self
-            .offered()
-            .into_iter()
-            .map(|a| (keys::keys_of(a), self.tr(a.name_key())))
-            .collect();
-        let room = (body.height as usize).saturating_sub(2 + note_rows);
-        let columns = if entries.len() <= room { 1 } else { 2 };
-        let key_w = if columns == 1 {
-            12
-        } else {
-            entries.iter().map(|(k, _)| width(k)).max().unwrap_or(0)
-        };
-        let col_w = inner_w / columns;
-        let rows = entries.len().div_ceil(columns);
-        let mut lines = Vec::new();
-        for r in 0..rows {
-            let mut spans = Vec::new();
-            for c in 0..columns {
-                let Some((k, name)) = entries.get(c * rows + r) else {
-                    continue;
-                };
-                let name_w = col_w.saturating_sub(key_w + 2);
-                let name = if c + 1 < columns {
-                    super::widgets::text::pad(name, name_w)
-                } else {
-                    fit(name, name_w)
-                };
-                spans.push(Span::styled(
-                    format!("{}{k}  ", " ".repeat(key_w.saturating_sub(width(k)))),
-                    self.theme.key(),
-                ));
-                spans.push(Span::raw(name));
-            }
-            lines.push(Line::from(spans));
-        }
-        lines.push(Line::from(""));
-        for n in notes {
-            for l in super::widgets::text::wrap(&n, inner_w) {
-                lines.push(Line::from(Span::styled(l, self.theme.dim())));
-            }
-        }
-        let rect = centered(body, 72, lines.len() as u16 + 2);
-        super::widgets::text::clear(frame, rect);
-        let block = Block::bordered()
-            .border_set(self.theme.border())
-            .title(format!(" {} ", self.tr("help.title")));
-        frame.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .block(block),
-            rect,
-        );
     }
 }

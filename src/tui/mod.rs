@@ -3,9 +3,11 @@
 
 pub mod action;
 pub mod app;
+mod chrome;
 pub mod forms;
 pub(crate) mod hangup;
 pub mod keys;
+mod overlay;
 pub mod tabs;
 pub mod theme;
 pub mod widgets;
