@@ -576,7 +576,7 @@ pub fn issue_count(conn: &Connection, open_only: bool) -> Result<usize> {
     Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as usize)
 }
 
-/// Issues handed to departments, open ones first and the oldest of them first.
+/// Issues handed to departments, open ones first, those found longest ago first.
 pub fn issue_page(
     conn: &Connection,
     open_only: bool,
@@ -593,7 +593,7 @@ pub fn issue_page(
                 c.name AS customer_name, e.name AS owner_name
          FROM follow_up_issue i JOIN follow_up f ON f.id = i.follow_up_id
          JOIN customer c ON c.id = f.customer_id LEFT JOIN employee e ON e.id = f.owner_id
-         {filter} ORDER BY i.state DESC, i.created_at, i.rowid LIMIT ?1 OFFSET ?2"
+         {filter} ORDER BY i.state DESC, found_on, i.rowid LIMIT ?1 OFFSET ?2"
     ))?;
     let rows = stmt.query_map(params![limit as i64, offset as i64], |r| {
         Ok(IssueRow {

@@ -457,11 +457,11 @@ impl App {
         let cols = [
             Column::new(self.tr("issues.found_on"), 10, 10),
             Column::new(self.tr("field.department"), 10, 6),
-            Column::new(self.tr("field.description"), 22, 8),
-            Column::new(self.tr("field.customer"), 16, 0),
+            Column::new(self.tr("field.description"), 20, 8),
+            Column::new(self.tr("field.customer"), 14, 0),
             Column::new(self.tr("field.owner"), 8, 0),
-            Column::new(self.tr("field.state"), 6, 4),
-            Column::new(self.tr("field.resolution"), 16, 0),
+            Column::new(self.tr("field.state"), 6, 6),
+            Column::new(self.tr("field.resolution"), 14, 0),
         ];
         let (_, rows, sel) = list.visible(inner.height.saturating_sub(1) as usize);
         let rows: Vec<Row> = rows
