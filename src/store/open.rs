@@ -97,9 +97,13 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
         .into());
     }
 
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .map_err(damaged)?;
+    // Two programs creating a new file at once can deadlock on the switch to WAL: SQLite
+    // then answers busy at once, without waiting. Try again until the open-time limit.
+    let deadline = std::time::Instant::now() + OPEN_BUSY_TIMEOUT;
+    let mode: String = retry_busy(deadline, || {
+        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+    })
+    .map_err(damaged)?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Refusal::Cannot {
             path,
@@ -111,7 +115,7 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
     if version < schema::LATEST {
         // Another program may have upgraded the file since the version was read above; the
         // upgrade reads it again under the write lock.
-        let found = schema::upgrade(&mut conn).map_err(damaged)?;
+        let found = retry_busy(deadline, || schema::upgrade(&mut conn)).map_err(damaged)?;
         if found > schema::LATEST {
             return Err(Refusal::NewerVersion {
                 path,
@@ -122,6 +126,22 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
         }
     }
     Ok(conn)
+}
+
+/// Runs `f` again while SQLite answers busy without having waited (a lock deadlock between
+/// two programs opening at once), until `deadline`.
+fn retry_busy<T>(
+    deadline: std::time::Instant,
+    mut f: impl FnMut() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    loop {
+        match f() {
+            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// The pragmas of every connection. Durability first: FULL syncs the WAL on every commit.
