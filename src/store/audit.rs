@@ -41,6 +41,29 @@ pub fn record(
     Ok(())
 }
 
+/// Records a new record, whole.
+pub fn created<T: Serialize>(
+    conn: &Connection,
+    ctx: &Ctx,
+    record_type: &str,
+    id: &str,
+    new: &T,
+) -> Result<()> {
+    record(conn, ctx, "create", record_type, Some(id), snapshot(new))
+}
+
+/// Records a change to a record (`action`: update, done, close …): the fields that differ.
+pub fn changed<T: Serialize>(
+    conn: &Connection,
+    ctx: &Ctx,
+    action: &str,
+    record_type: &str,
+    id: &str,
+    (old, new): (&T, &T),
+) -> Result<()> {
+    record(conn, ctx, action, record_type, Some(id), diff(old, new))
+}
+
 /// The fields that differ between two versions of a record, as `{field: [old, new]}`.
 /// Bookkeeping fields (version, timestamps) are left out.
 pub fn diff<T: Serialize>(old: &T, new: &T) -> Value {

@@ -224,14 +224,7 @@ pub fn create(tx: &Connection, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
 pub(crate) fn create_in(tx: &Connection, ctx: &Ctx, v: CustomerInput) -> Result<Customer> {
     let c = new_customer(v, &ctx.now);
     insert(tx, &c).map_err(|e| unique_violation(e, "code"))?;
-    audit::record(
-        tx,
-        ctx,
-        "create",
-        "customer",
-        Some(&c.id),
-        audit::snapshot(&c),
-    )?;
+    audit::created(tx, ctx, "customer", &c.id, &c)?;
     Ok(c)
 }
 
@@ -262,14 +255,7 @@ pub(crate) fn update_in(
         )
         .map_err(|e| unique_violation(e, "code"))?;
     stale_or_missing(tx, n, "customer", &old.id)?;
-    audit::record(
-        tx,
-        ctx,
-        "update",
-        "customer",
-        Some(&new.id),
-        audit::diff(old, &new),
-    )?;
+    audit::changed(tx, ctx, "update", "customer", &new.id, (old, &new))?;
     Ok(new)
 }
 
@@ -293,14 +279,7 @@ pub fn add_purchase(
         updated_at: ctx.now.clone(),
     };
     insert_purchase(tx, &p)?;
-    audit::record(
-        tx,
-        ctx,
-        "create",
-        "purchase",
-        Some(&p.id),
-        audit::snapshot(&p),
-    )?;
+    audit::created(tx, ctx, "purchase", &p.id, &p)?;
     Ok(p)
 }
 

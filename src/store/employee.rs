@@ -71,14 +71,7 @@ pub fn create(tx: &Connection, ctx: &Ctx, input: &EmployeeInput) -> Result<Emplo
         updated_at: ctx.now.clone(),
     };
     insert(tx, &e).map_err(|err| unique_violation(err, "login"))?;
-    audit::record(
-        tx,
-        ctx,
-        "create",
-        "employee",
-        Some(&e.id),
-        audit::snapshot(&e),
-    )?;
+    audit::created(tx, ctx, "employee", &e.id, &e)?;
     Ok(e)
 }
 
@@ -125,14 +118,7 @@ impl Store {
                 )
                 .map_err(|err| unique_violation(err, "login"))?;
             stale_or_missing(tx, n, "employee", &old.id)?;
-            audit::record(
-                tx,
-                ctx,
-                "update",
-                "employee",
-                Some(&new.id),
-                audit::diff(old, &new),
-            )?;
+            audit::changed(tx, ctx, "update", "employee", &new.id, (old, &new))?;
             Ok(new)
         })
     }

@@ -258,14 +258,7 @@ pub fn schedule(tx: &Connection, ctx: &Ctx, input: &FollowUpInput) -> Result<Fol
         &ctx.now,
     );
     insert(tx, &f)?;
-    audit::record(
-        tx,
-        ctx,
-        "create",
-        "follow_up",
-        Some(&f.id),
-        audit::snapshot(&f),
-    )?;
+    audit::created(tx, ctx, "follow_up", &f.id, &f)?;
     Ok(f)
 }
 
@@ -296,14 +289,7 @@ pub fn complete(
         ..old.clone()
     };
     save(tx, old, &new)?;
-    audit::record(
-        tx,
-        ctx,
-        "done",
-        "follow_up",
-        Some(&new.id),
-        audit::diff(old, &new),
-    )?;
+    audit::changed(tx, ctx, "done", "follow_up", &new.id, (old, &new))?;
     let tier: String = tx.query_row(
         "SELECT tier FROM customer WHERE id = ?1",
         [&old.customer_id],
@@ -343,14 +329,7 @@ pub fn close(
         ..old.clone()
     };
     save(tx, old, &new)?;
-    audit::record(
-        tx,
-        ctx,
-        state.code(),
-        "follow_up",
-        Some(&new.id),
-        audit::diff(old, &new),
-    )?;
+    audit::changed(tx, ctx, state.code(), "follow_up", &new.id, (old, &new))?;
     Ok(new)
 }
 
@@ -377,14 +356,7 @@ pub fn hand_over_issue(
         updated_at: ctx.now.clone(),
     };
     insert_issue(tx, &i)?;
-    audit::record(
-        tx,
-        ctx,
-        "create",
-        "follow_up_issue",
-        Some(&i.id),
-        audit::snapshot(&i),
-    )?;
+    audit::created(tx, ctx, "follow_up_issue", &i.id, &i)?;
     Ok(i)
 }
 
@@ -417,14 +389,7 @@ pub fn close_issue(
         params![new.id, new.resolution, date::format(today), new.updated_at, old.version],
     )?;
     stale_or_missing(tx, n, "follow_up_issue", &old.id)?;
-    audit::record(
-        tx,
-        ctx,
-        "close",
-        "follow_up_issue",
-        Some(&new.id),
-        audit::diff(old, &new),
-    )?;
+    audit::changed(tx, ctx, "close", "follow_up_issue", &new.id, (old, &new))?;
     Ok(new)
 }
 
@@ -449,14 +414,7 @@ impl Store {
                 ..old.clone()
             };
             save(tx, old, &new)?;
-            audit::record(
-                tx,
-                ctx,
-                "update",
-                "follow_up",
-                Some(&new.id),
-                audit::diff(old, &new),
-            )?;
+            audit::changed(tx, ctx, "update", "follow_up", &new.id, (old, &new))?;
             Ok(new)
         })
     }

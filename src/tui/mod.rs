@@ -66,12 +66,7 @@ pub fn run(settings: &Settings, screen: Option<&str>) -> Result<()> {
         leave_terminal();
         default_hook(info);
     }));
-    ratatui::crossterm::terminal::enable_raw_mode()?;
-    execute!(
-        stdout(),
-        ratatui::crossterm::terminal::EnterAlternateScreen,
-        EnableBracketedPaste
-    )?;
+    enter_terminal()?;
     let mut terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))?;
     let result = event_loop(&mut terminal, &mut app, &watch);
     leave_terminal();
@@ -140,6 +135,17 @@ fn is_ctrl_z(ev: &Event) -> bool {
         && k.modifiers.contains(event::KeyModifiers::CONTROL))
 }
 
+/// Takes the terminal: raw mode, the alternate screen, bracketed paste (so a pasted text
+/// arrives whole, line breaks and all).
+fn enter_terminal() -> std::io::Result<()> {
+    ratatui::crossterm::terminal::enable_raw_mode()?;
+    execute!(
+        stdout(),
+        ratatui::crossterm::terminal::EnterAlternateScreen,
+        EnableBracketedPaste
+    )
+}
+
 /// Puts the terminal back as it was; errors are ignored (the terminal may be gone).
 pub(crate) fn leave_terminal() {
     let _ = ratatui::crossterm::terminal::disable_raw_mode();
@@ -159,12 +165,7 @@ fn suspend(terminal: &mut Term) -> Result<()> {
     unsafe {
         libc::raise(libc::SIGTSTP);
     }
-    ratatui::crossterm::terminal::enable_raw_mode()?;
-    execute!(
-        stdout(),
-        ratatui::crossterm::terminal::EnterAlternateScreen,
-        EnableBracketedPaste
-    )?;
+    enter_terminal()?;
     terminal.clear()?;
     Ok(())
 }
